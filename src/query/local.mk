@@ -1,0 +1,2 @@
+# src/query/local.mk: sources of this module, part of libblitz.
+libblitz_la_SOURCES +=

@@ -1,0 +1,12 @@
+# tests/local.mk: the test suite (make check). Check suites link libblitz and the shared
+# helpers in testutil; each area lists its suites in its own fragment.
+check_LTLIBRARIES = tests/libtestutil.la
+tests_libtestutil_la_SOURCES = tests/testutil.c tests/testutil.h
+tests_libtestutil_la_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+TEST_LIBS = tests/libtestutil.la libblitz.la $(CHECK_LIBS) -lm
+AM_TESTS_ENVIRONMENT = top_srcdir='$(top_srcdir)'; top_builddir='$(top_builddir)'; \
+	export top_srcdir top_builddir; CK_DEFAULT_TIMEOUT=600; export CK_DEFAULT_TIMEOUT;
+include $(srcdir)/tests/cache.mk
+include $(srcdir)/tests/ingest.mk
+include $(srcdir)/tests/query.mk

@@ -1,0 +1,171 @@
+/*
+ * testutil.c - temporary folders, shell commands and reference tools for the tests.
+ */
+#include <dirent.h>
+#include <ftw.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+static char *vfmt(const char *fmt, va_list ap)
+{
+    va_list copy;
+    va_copy(copy, ap);
+    int n = vsnprintf(NULL, 0, fmt, copy);
+    va_end(copy);
+    char *s = malloc((size_t)n + 1);
+    if (s)
+        vsnprintf(s, (size_t)n + 1, fmt, ap);
+    return s;
+}
+
+char *tu_fmt(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = vfmt(fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+char *tu_tmpdir(void)
+{
+    const char *base = getenv("TMPDIR");
+    char *path = tu_fmt("%s/blitz-test-XXXXXX", base && *base ? base : "/tmp");
+    if (path && !mkdtemp(path)) {
+        free(path);
+        return NULL;
+    }
+    return path;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st; (void)flag; (void)ftw;
+    chmod(path, 0700);
+    return remove(path);
+}
+
+void tu_rmtree(const char *path)
+{
+    if (path) {
+        chmod(path, 0700);
+        nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    }
+}
+
+static int status_of(int raw)
+{
+    if (raw == -1 || !WIFEXITED(raw))
+        return -1;
+    return WEXITSTATUS(raw);
+}
+
+int tu_sh(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *cmd = vfmt(fmt, ap);
+    va_end(ap);
+    int st = status_of(system(cmd));
+    free(cmd);
+    return st;
+}
+
+char *tu_capture(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *cmd = vfmt(fmt, ap);
+    va_end(ap);
+    FILE *p = popen(cmd, "r");
+    free(cmd);
+    if (!p)
+        return NULL;
+    size_t cap = 4096, len = 0;
+    char *out = malloc(cap);
+    size_t n;
+    while (out && (n = fread(out + len, 1, cap - len - 1, p)) > 0) {
+        len += n;
+        if (cap - len < 2) {
+            char *bigger = realloc(out, cap * 2);
+            if (!bigger) {
+                free(out);
+                out = NULL;
+                break;
+            }
+            out = bigger;
+            cap *= 2;
+        }
+    }
+    int st = status_of(pclose(p));
+    if (out)
+        out[len] = '\0';
+    if (st != 0) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+bool tu_have_numpy(void)
+{
+    return tu_sh("/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1") == 0;
+}
+
+bool tu_have_ffmpeg(void)
+{
+    return tu_sh("ffmpeg -version >/dev/null 2>&1") == 0;
+}
+
+int tu_python(const char *program)
+{
+    FILE *p = popen("/usr/bin/python3 -", "w");
+    if (!p)
+        return -1;
+    fputs(program, p);
+    return status_of(pclose(p));
+}
+
+char *tu_tool(const char *name)
+{
+    const char *top = getenv("top_builddir");
+    return tu_fmt("%s/%s", top && *top ? top : ".", name);
+}
+
+void tu_fill_ints(float *v, size_t n, uint32_t seed, uint32_t max)
+{
+    uint64_t x = seed * 2654435761u + 1;
+    for (size_t i = 0; i < n; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        v[i] = (float)(x % ((uint64_t)max + 1));
+    }
+}
+
+bool tu_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+int tu_count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            n++;
+    closedir(d);
+    return n;
+}
