@@ -9,4 +9,5 @@ AM_TESTS_ENVIRONMENT = top_srcdir='$(top_srcdir)'; top_builddir='$(top_builddir)
 	export top_srcdir top_builddir; CK_DEFAULT_TIMEOUT=600; export CK_DEFAULT_TIMEOUT;
 include $(srcdir)/tests/cache.mk
 include $(srcdir)/tests/ingest.mk
+include $(srcdir)/tests/decoders.mk
 include $(srcdir)/tests/query.mk
