@@ -11,3 +11,9 @@ include $(srcdir)/tests/cache.mk
 include $(srcdir)/tests/ingest.mk
 include $(srcdir)/tests/decoders.mk
 include $(srcdir)/tests/query.mk
+
+check_PROGRAMS += tests/test_npy
+TESTS += tests/test_npy
+tests_test_npy_SOURCES = tests/test_npy.c
+tests_test_npy_CFLAGS = $(TEST_CFLAGS)
+tests_test_npy_LDADD = $(TEST_LIBS)

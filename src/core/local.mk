@@ -1,3 +1,3 @@
-# src/core/local.mk: error reporting and checked arithmetic shared by all modules.
-libblitz_la_SOURCES += src/core/error.c
-noinst_HEADERS += src/core/error_internal.h src/core/checked.h
+# src/core/local.mk: error reporting, checked arithmetic and atomic files shared by all modules.
+libblitz_la_SOURCES += src/core/error.c src/core/atomic_file.c
+noinst_HEADERS += src/core/error_internal.h src/core/checked.h src/core/atomic_file.h
