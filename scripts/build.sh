@@ -1,0 +1,12 @@
+#!/bin/sh
+# build.sh - configure and build blitz out of tree: scripts/build.sh [DIR [configure args]]
+# DIR defaults to build/. Regenerates the autotools files when configure is missing.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+dir=${1:-"$top/build"}
+[ $# -gt 0 ] && shift
+[ -x "$top/configure" ] || (cd "$top" && autoreconf -fi >/dev/null 2>&1)
+mkdir -p "$dir"
+cd "$dir"
+[ -f Makefile ] || "$top/configure" --enable-werror -q "$@"
+make -s -j"$(nproc)" >/dev/null
