@@ -11,6 +11,7 @@
 #include "blitz/error.h"
 #include "blitz/cache.h"
 #include "blitz/writer.h"
+#include "blitz/ingest.h"
 
 #include "blitz/npy.h"
 
