@@ -1,0 +1,50 @@
+/*
+ * accumulate.h - per-pixel accumulators of the streaming reductions (mean, sum, min,
+ * max, std, var, argmin, argmax) and how one chunk is folded into them.
+ *
+ * The accumulators cover one strip of pixel rows at a time. Values are folded in
+ * frame order for every pixel, in double; std/var use Welford's update (numerically
+ * stable, one pass).
+ */
+#ifndef BLITZ_QUERY_ACCUMULATE_H
+#define BLITZ_QUERY_ACCUMULATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "blitz/cache.h"
+#include "query/frames.h"
+#include "query/scheduler.h"
+
+typedef struct blz_accum {
+    int op;                    /* enum blz_reduce_op, a streaming one */
+    bool ignore_nan;
+    int ddof;
+    int32_t width, channels;
+    int32_t y0, rows;          /* the current strip */
+    const blz_selection *sel;
+    double *a, *b, *c;         /* per-value state; which ones depends on op */
+} blz_accum;
+
+/* Whether op is computed by streaming (else by gathering). */
+bool blz_accum_streams(int op);
+
+/* Accumulator bytes per value of a frame for op. */
+size_t blz_accum_bytes_per_value(int op, bool ignore_nan);
+
+/* Allocate state for strips of up to max_rows rows. */
+int blz_accum_init(blz_accum *acc, int op, bool ignore_nan, int ddof, const blz_layout *layout,
+                   const blz_selection *sel, int32_t max_rows, const char *path);
+void blz_accum_free(blz_accum *acc);
+
+/* Start a strip: reset the state for rows y0..y0+rows-1. */
+void blz_accum_reset(blz_accum *acc, int32_t y0, int32_t rows);
+
+/* Fold the selected frames of one chunk in. Distinct tiles may be folded concurrently. */
+void blz_accum_chunk(const blz_accum *acc, const blz_chunk_task *task);
+
+/* Write the strip's results into out (the whole H x W x C image). */
+void blz_accum_finish(const blz_accum *acc, double *out);
+
+#endif

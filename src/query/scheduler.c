@@ -1,0 +1,468 @@
+/*
+ * scheduler.c - the page-budget scheduler: plans strips, bands and gather groups that
+ * fit a memory budget, and walks the cache accordingly with OpenMP.
+ *
+ * Resident memory is counted as: the result image, the accumulators of one strip
+ * (or the gather buffer of one group), per-thread decode buffers and scratch, and the
+ * mapped pages of the band being processed. Prefetching the next band (WILLNEED) only
+ * fills the page cache, which is not part of the process's resident set; releasing a
+ * band (DONTNEED) unmaps its pages from the process, and is skipped when the whole
+ * selection fits in the budget (it costs time and buys nothing then).
+ */
+#include "query/scheduler.h"
+
+#include <omp.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "core/checked.h"
+#include "core/error_internal.h"
+
+enum { PAGE_BYTES = 4096, MESSAGE_BYTES = 512 };
+
+/* Bytes of mapping one chunk can occupy: chunks start on page boundaries. */
+static size_t chunk_span(const blz_layout *l)
+{
+    return (l->chunk_bytes + PAGE_BYTES - 1) / PAGE_BYTES * PAGE_BYTES;
+}
+
+static bool has_compressed_chunks(const blz_cache *cache)
+{
+    const blz_layout *l = blz_cache_layout(cache);
+    for (int64_t id = 0; id < l->chunks; id++) {
+        blz_chunk_entry e;
+        if (blz_cache_chunk_entry(cache, id, &e) == BLZ_OK && e.codec != BLZ_CODEC_RAW)
+            return true;
+    }
+    return false;
+}
+
+/* Saturating arithmetic for budget sums: an overflow means "too big", never a wrap. */
+static size_t sat_mul(size_t a, size_t b)
+{
+    size_t r;
+    return blz_mul_size(a, b, &r) ? r : SIZE_MAX;
+}
+
+static size_t sat_add(size_t a, size_t b)
+{
+    size_t r;
+    return blz_add_size(a, b, &r) ? r : SIZE_MAX;
+}
+
+static int budget_error(const blz_cache *cache, size_t budget, size_t minimum)
+{
+    return blz_fail(BLZ_ERR_BUDGET,
+                    "%s: memory budget of %zu bytes (%.1f MiB) is too small: this query "
+                    "needs at least %zu bytes (%.1f MiB)",
+                    blz_cache_path(cache), budget, budget / 1048576.0, minimum,
+                    minimum / 1048576.0);
+}
+
+/* Largest strip of tile rows whose accumulators and one-block band fit. */
+static int plan_stream(const blz_cache *cache, const blz_layout *l, const blz_sched_needs *n,
+                       size_t fixed, blz_plan *p)
+{
+    size_t span = chunk_span(l);
+    size_t row_bytes = sat_mul(sat_mul((size_t)l->width, (size_t)l->channels),
+                               n->accum_per_value);
+    size_t minimum = SIZE_MAX;
+    for (int32_t s = l->ny; s >= 1; s--) {
+        int64_t rows = (int64_t)s * l->th < l->height ? (int64_t)s * l->th : l->height;
+        size_t accum = sat_mul((size_t)rows, row_bytes);
+        size_t unit = sat_mul((size_t)s * (size_t)l->nx, span);
+        size_t need = sat_add(sat_add(fixed, accum), unit);
+        minimum = need;
+        if (need > n->budget)
+            continue;
+        int64_t blocks = (int64_t)((n->budget - fixed - accum) / unit);
+        p->band_blocks = blocks < p->time_blocks ? blocks : p->time_blocks;
+        p->strip_tile_rows = s;
+        p->strips = (int32_t)blz_div_ceil(l->ny, s);
+        p->accum_bytes = accum;
+        p->band_bytes = (size_t)p->band_blocks * unit;
+        p->tiles_in_flight = (int64_t)s * l->nx < p->threads ? (int64_t)s * l->nx : p->threads;
+        return BLZ_OK;
+    }
+    return budget_error(cache, n->budget, minimum);
+}
+
+/* Gather groups: whole tiles when a tile's rows fit in half of what is left, else as
+ * many rows of one tile as fit (whole pages of the chunk's frames when possible). */
+static int plan_gather(const blz_cache *cache, const blz_layout *l, const blz_sched_needs *n,
+                       size_t fixed, blz_plan *p)
+{
+    size_t span = chunk_span(l);
+    size_t row_tile = sat_mul(sat_mul((size_t)l->tw * (size_t)l->channels, sizeof(float)),
+                              (size_t)p->frames);
+    size_t minimum = sat_add(sat_add(fixed, row_tile), span);
+    if (minimum > n->budget)
+        return budget_error(cache, n->budget, minimum);
+    size_t avail = n->budget - fixed;
+    size_t tile_bytes = sat_mul(row_tile, (size_t)l->th);
+    size_t tiles = (avail / 2) / sat_add(tile_bytes, span);
+    int32_t rows;
+    if (tiles >= 1) {
+        rows = l->th;
+        if (tiles > (size_t)l->nx)
+            tiles = (size_t)l->nx;
+    } else {
+        size_t fit = (avail - span) / row_tile;
+        size_t page_rows = PAGE_BYTES / ((size_t)l->tw * (size_t)l->channels * sizeof(float));
+        if (page_rows > 1 && fit >= page_rows)
+            fit -= fit % page_rows;
+        rows = (int32_t)fit;
+        tiles = 1;
+    }
+    p->group_rows = rows;
+    p->group_tiles = (int32_t)tiles;
+    p->gather_bytes = (size_t)rows * tiles * row_tile;
+    size_t unit = tiles * span;
+    int64_t blocks = (int64_t)((avail - p->gather_bytes) / unit);
+    p->band_blocks = blocks < p->time_blocks ? blocks : p->time_blocks;
+    p->band_bytes = (size_t)p->band_blocks * unit;
+    p->strip_tile_rows = 1;
+    p->strips = (int32_t)(l->ny * blz_div_ceil(l->th, rows) * blz_div_ceil(l->nx, (int64_t)tiles));
+    p->tiles_in_flight = (int64_t)tiles;
+    return BLZ_OK;
+}
+
+int blz_sched_plan(const blz_cache *cache, const blz_selection *sel,
+                   const blz_sched_needs *needs, blz_plan *plan)
+{
+    const blz_layout *l = blz_cache_layout(cache);
+    *plan = (blz_plan){ 0 };
+    plan->threads = needs->threads > 0 ? needs->threads : omp_get_max_threads();
+    plan->frames = sel->count;
+    plan->time_blocks = blz_selection_blocks(sel);
+    plan->result_bytes = needs->result_bytes;
+    plan->decode_bytes = has_compressed_chunks(cache)
+                             ? sat_mul((size_t)plan->threads, blz_chunk_buf_bytes(cache)) : 0;
+    plan->scratch_bytes = sat_mul((size_t)plan->threads, needs->scratch_per_thread);
+    size_t fixed = sat_add(sat_add(plan->result_bytes, plan->decode_bytes), plan->scratch_bytes);
+    int st = needs->gather ? plan_gather(cache, l, needs, fixed, plan)
+                           : plan_stream(cache, l, needs, fixed, plan);
+    if (st != BLZ_OK)
+        return st;
+    size_t whole = sat_mul(sat_mul((size_t)plan->time_blocks, (size_t)l->ny * (size_t)l->nx),
+                           chunk_span(l));
+    size_t room = needs->budget - fixed - plan->accum_bytes - plan->gather_bytes;
+    plan->release_behind = whole > room;
+    plan->mapped_bytes = plan->release_behind ? plan->band_bytes : whole;
+    plan->total_bytes = sat_add(sat_add(fixed, sat_add(plan->accum_bytes, plan->gather_bytes)),
+                                plan->mapped_bytes);
+    return BLZ_OK;
+}
+
+/* First failure among worker threads, with its message. */
+typedef struct worker_status {
+    int status;
+    char message[MESSAGE_BYTES];
+} worker_status;
+
+static void worker_fail(worker_status *ws, int status)
+{
+#pragma omp critical(blz_scheduler_status)
+    if (ws->status == BLZ_OK) {
+        ws->status = status;
+        blz_errmsg_copy(ws->message, sizeof ws->message);
+    }
+}
+
+static int worker_result(const worker_status *ws)
+{
+    if (ws->status != BLZ_OK)
+        blz_errmsg_restore(ws->message);
+    return ws->status;
+}
+
+/* Per-thread decode buffers, only when some chunk is compressed. */
+typedef struct decode_buffers {
+    blz_chunk_buf **bufs;
+    int count;
+} decode_buffers;
+
+static void decode_buffers_free(decode_buffers *d)
+{
+    for (int i = 0; i < d->count; i++)
+        blz_chunk_buf_free(d->bufs[i]);
+    free(d->bufs);
+    d->bufs = NULL;
+    d->count = 0;
+}
+
+static int decode_buffers_alloc(const blz_cache *cache, const blz_plan *plan, decode_buffers *d)
+{
+    d->count = 0;
+    d->bufs = calloc((size_t)plan->threads, sizeof *d->bufs);
+    if (!d->bufs)
+        return blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for decode buffers",
+                        blz_cache_path(cache));
+    if (plan->decode_bytes == 0)
+        return BLZ_OK;
+    for (; d->count < plan->threads; d->count++) {
+        d->bufs[d->count] = blz_chunk_buf_alloc(cache);
+        if (!d->bufs[d->count]) {
+            decode_buffers_free(d);
+            return blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for decode buffers",
+                            blz_cache_path(cache));
+        }
+    }
+    return BLZ_OK;
+}
+
+/* The next band: up to max selected time blocks from *next on; returns how many. */
+static int64_t next_band(const blz_selection *sel, int64_t *next, int64_t max, int64_t *blocks)
+{
+    int64_t n = 0;
+    for (int64_t tb = blz_selection_next_block(sel, *next); n < max && tb <= sel->last_block;
+         tb = blz_selection_next_block(sel, tb + 1))
+        blocks[n++] = tb;
+    *next = n > 0 ? blocks[n - 1] + 1 : sel->last_block + 1;
+    return n;
+}
+
+/* A rectangle of tiles: tile rows ty0..ty1-1, tile columns tx0..tx1-1. */
+typedef struct tile_rect {
+    int32_t ty0, ty1, tx0, tx1;
+} tile_rect;
+
+static void advise_band(const blz_cache *cache, const int64_t *blocks, int64_t n,
+                        const tile_rect *r, int advice)
+{
+    const blz_layout *l = blz_cache_layout(cache);
+    bool full_rows = r->tx0 == 0 && r->tx1 == l->nx;
+    for (int64_t i = 0; i < n; i++) {
+        if (full_rows) {
+            blz_cache_advise(cache, blz_chunk_id(l, blocks[i], r->ty0, 0),
+                             (int64_t)(r->ty1 - r->ty0) * l->nx, advice);
+            continue;
+        }
+        for (int32_t ty = r->ty0; ty < r->ty1; ty++)
+            blz_cache_advise(cache, blz_chunk_id(l, blocks[i], ty, r->tx0), r->tx1 - r->tx0,
+                             advice);
+    }
+}
+
+/* Walks the bands of a tile rectangle: prefetch next, process, release behind. */
+typedef int (*band_fn)(void *ctx, const int64_t *blocks, int64_t n);
+
+static int walk_bands(const blz_cache *cache, const blz_selection *sel, const blz_plan *plan,
+                      const tile_rect *rect, band_fn process, void *ctx)
+{
+    int64_t *blocks = malloc(2 * (size_t)plan->band_blocks * sizeof *blocks);
+    if (!blocks)
+        return blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for the band list",
+                        blz_cache_path(cache));
+    int64_t *cur = blocks, *ahead = blocks + plan->band_blocks;
+    int64_t next = sel->first_block;
+    int64_t n = next_band(sel, &next, plan->band_blocks, cur);
+    advise_band(cache, cur, n, rect, BLZ_ADVISE_WILLNEED);
+    int st = BLZ_OK;
+    while (n > 0 && st == BLZ_OK) {
+        int64_t n_ahead = next_band(sel, &next, plan->band_blocks, ahead);
+        advise_band(cache, ahead, n_ahead, rect, BLZ_ADVISE_WILLNEED);
+        st = process(ctx, cur, n);
+        if (plan->release_behind)
+            advise_band(cache, cur, n, rect, BLZ_ADVISE_DONTNEED);
+        int64_t *t = cur;
+        cur = ahead;
+        ahead = t;
+        n = n_ahead;
+    }
+    free(blocks);
+    return st;
+}
+
+/* The values of chunk (tb, ty, tx), decoded into the thread's buffer if needed. */
+static int load_chunk(const blz_cache *cache, const decode_buffers *d, int64_t tb, int32_t ty,
+                      int32_t tx, const float **values)
+{
+    const blz_layout *l = blz_cache_layout(cache);
+    blz_chunk_buf *buf = d->count > 0 ? d->bufs[omp_get_thread_num()] : NULL;
+    return blz_cache_chunk(cache, blz_chunk_id(l, tb, ty, tx), buf, values);
+}
+
+/* ---- streaming walk ---- */
+
+typedef struct stream_walk {
+    const blz_cache *cache;
+    const blz_layout *layout;
+    const blz_selection *sel;
+    const blz_plan *plan;
+    const blz_stream_hooks *hooks;
+    void *ctx;
+    decode_buffers decode;
+    tile_rect rect;
+} stream_walk;
+
+static int stream_tile(const stream_walk *w, int32_t ty, int32_t tx, const int64_t *blocks,
+                       int64_t n)
+{
+    const blz_layout *l = w->layout;
+    blz_chunk_task task = {
+        .th = l->th, .tw = l->tw, .channels = l->channels,
+        .y0 = ty * l->th, .x0 = tx * l->tw,
+        .tile = (int64_t)ty * l->nx + tx, .step = w->sel->step,
+        .thread = omp_get_thread_num(),
+    };
+    task.rows = l->height - task.y0 < l->th ? l->height - task.y0 : l->th;
+    task.cols = l->width - task.x0 < l->tw ? l->width - task.x0 : l->tw;
+    for (int64_t i = 0; i < n; i++) {
+        blz_selection_in_block(w->sel, blocks[i], &task.first_frame, &task.frame_count);
+        task.local_first = task.first_frame - blocks[i] * l->ct;
+        int st = load_chunk(w->cache, &w->decode, blocks[i], ty, tx, &task.values);
+        if (st == BLZ_OK)
+            st = w->hooks->chunk(w->ctx, &task);
+        if (st != BLZ_OK)
+            return st;
+    }
+    return BLZ_OK;
+}
+
+static int stream_band(void *ctx, const int64_t *blocks, int64_t n)
+{
+    const stream_walk *w = ctx;
+    int32_t nx = w->layout->nx;
+    int64_t tiles = (int64_t)(w->rect.ty1 - w->rect.ty0) * nx;
+    worker_status ws = { BLZ_OK, "" };
+#pragma omp parallel for schedule(dynamic, 1) num_threads(w->plan->threads)
+    for (int64_t i = 0; i < tiles; i++) {
+        if (ws.status != BLZ_OK)
+            continue;
+        int st = stream_tile(w, w->rect.ty0 + (int32_t)(i / nx), (int32_t)(i % nx), blocks, n);
+        if (st != BLZ_OK)
+            worker_fail(&ws, st);
+    }
+    return worker_result(&ws);
+}
+
+int blz_sched_stream(const blz_cache *cache, const blz_selection *sel, const blz_plan *plan,
+                     const blz_stream_hooks *hooks, void *ctx)
+{
+    stream_walk w = { cache, blz_cache_layout(cache), sel, plan, hooks, ctx, { NULL, 0 },
+                      { 0, 0, 0, 0 } };
+    int st = decode_buffers_alloc(cache, plan, &w.decode);
+    const blz_layout *l = w.layout;
+    for (int32_t ty0 = 0; st == BLZ_OK && ty0 < l->ny; ty0 += plan->strip_tile_rows) {
+        w.rect = (tile_rect){ ty0, ty0 + plan->strip_tile_rows, 0, l->nx };
+        if (w.rect.ty1 > l->ny)
+            w.rect.ty1 = l->ny;
+        int32_t y0 = ty0 * l->th;
+        int32_t rows = (w.rect.ty1 * l->th < l->height ? w.rect.ty1 * l->th : l->height) - y0;
+        st = hooks->strip_begin(ctx, y0, rows);
+        if (st == BLZ_OK)
+            st = walk_bands(cache, sel, plan, &w.rect, stream_band, &w);
+        if (st == BLZ_OK)
+            st = hooks->strip_end(ctx, y0, rows);
+    }
+    decode_buffers_free(&w.decode);
+    return st;
+}
+
+/* ---- gather walk ---- */
+
+typedef struct gather_walk {
+    const blz_cache *cache;
+    const blz_layout *layout;
+    const blz_selection *sel;
+    const blz_plan *plan;
+    decode_buffers decode;
+    tile_rect rect;
+    blz_group group;
+} gather_walk;
+
+/* Copy the group's rows of chunk (tb, ty, tx) into the pixel-major buffer. */
+static void gather_chunk(const gather_walk *w, const float *chunk, int64_t tb, int32_t tx)
+{
+    const blz_layout *l = w->layout;
+    const blz_group *g = &w->group;
+    int64_t first, count;
+    blz_selection_in_block(w->sel, tb, &first, &count);
+    int64_t k0 = blz_selection_position(w->sel, first);
+    int64_t local = first - tb * l->ct;
+    int32_t C = l->channels, tile_y0 = w->rect.ty0 * l->th;
+    int32_t x_off = tx * l->tw - g->x0;
+    int32_t cols = g->x0 + g->cols - tx * l->tw < l->tw ? g->x0 + g->cols - tx * l->tw : l->tw;
+    size_t frame_stride = (size_t)w->sel->step * (size_t)l->th * (size_t)l->tw * (size_t)C;
+    for (int32_t y = 0; y < g->rows; y++) {
+        int32_t ly = g->y0 + y - tile_y0;
+        const float *src_row = chunk + ((size_t)local * l->th + (size_t)ly) * l->tw * C;
+        for (int32_t v = 0; v < cols * C; v++) {
+            const float *src = src_row + v;
+            float *dst = g->values + ((size_t)y * g->cols * C + (size_t)x_off * C + (size_t)v)
+                                         * (size_t)g->count + (size_t)k0;
+            for (int64_t k = 0; k < count; k++)
+                dst[k] = src[(size_t)k * frame_stride];
+        }
+    }
+}
+
+static int gather_band(void *ctx, const int64_t *blocks, int64_t n)
+{
+    const gather_walk *w = ctx;
+    int32_t ntiles = w->rect.tx1 - w->rect.tx0;
+    int64_t items = n * ntiles;
+    worker_status ws = { BLZ_OK, "" };
+#pragma omp parallel for schedule(dynamic, 1) num_threads(w->plan->threads)
+    for (int64_t i = 0; i < items; i++) {
+        if (ws.status != BLZ_OK)
+            continue;
+        int64_t tb = blocks[i / ntiles];
+        int32_t tx = w->rect.tx0 + (int32_t)(i % ntiles);
+        const float *chunk;
+        int st = load_chunk(w->cache, &w->decode, tb, w->rect.ty0, tx, &chunk);
+        if (st != BLZ_OK)
+            worker_fail(&ws, st);
+        else
+            gather_chunk(w, chunk, tb, tx);
+    }
+    return worker_result(&ws);
+}
+
+static int gather_groups(gather_walk *w, blz_group_fn on_group, void *ctx)
+{
+    const blz_layout *l = w->layout;
+    const blz_plan *p = w->plan;
+    for (int32_t ty = 0; ty < l->ny; ty++) {
+        int32_t tile_rows = l->height - ty * l->th < l->th ? l->height - ty * l->th : l->th;
+        for (int32_t r0 = 0; r0 < tile_rows; r0 += p->group_rows) {
+            for (int32_t tx0 = 0; tx0 < l->nx; tx0 += p->group_tiles) {
+                w->rect = (tile_rect){ ty, ty + 1, tx0, tx0 + p->group_tiles };
+                if (w->rect.tx1 > l->nx)
+                    w->rect.tx1 = l->nx;
+                blz_group *g = &w->group;
+                g->y0 = ty * l->th + r0;
+                g->rows = tile_rows - r0 < p->group_rows ? tile_rows - r0 : p->group_rows;
+                g->x0 = tx0 * l->tw;
+                g->cols = (w->rect.tx1 * l->tw < l->width ? w->rect.tx1 * l->tw : l->width) - g->x0;
+                int st = walk_bands(w->cache, w->sel, p, &w->rect, gather_band, w);
+                if (st == BLZ_OK)
+                    st = on_group(ctx, g);
+                if (st != BLZ_OK)
+                    return st;
+            }
+        }
+    }
+    return BLZ_OK;
+}
+
+int blz_sched_gather(const blz_cache *cache, const blz_selection *sel, const blz_plan *plan,
+                     blz_group_fn on_group, void *ctx)
+{
+    const blz_layout *l = blz_cache_layout(cache);
+    gather_walk w = { .cache = cache, .layout = l, .sel = sel, .plan = plan };
+    w.group.channels = l->channels;
+    w.group.count = sel->count;
+    w.group.values = malloc(plan->gather_bytes);
+    if (!w.group.values)
+        return blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for a %zu-byte gather buffer",
+                        blz_cache_path(cache), plan->gather_bytes);
+    int st = decode_buffers_alloc(cache, plan, &w.decode);
+    if (st == BLZ_OK) {
+        st = gather_groups(&w, on_group, ctx);
+        decode_buffers_free(&w.decode);
+    }
+    free(w.group.values);
+    return st;
+}
