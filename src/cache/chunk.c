@@ -1,0 +1,121 @@
+/*
+ * chunk.c - reading one chunk: in place for raw chunks, decoded for the others.
+ *
+ * A raw chunk is a pointer into the read-only mapping (chunks start on 4096-byte
+ * boundaries, so the floats are aligned). lz4 and shuffle-lz4 chunks are decoded with
+ * LZ4_decompress_safe into the caller's per-thread blz_chunk_buf. With BLZ_OPEN_VERIFY
+ * every read first checks the stored bytes against the index checksum.
+ */
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "cache/codec.h"
+#include "cache/reader.h"
+#include "core/checked.h"
+#include "core/error_internal.h"
+
+enum { BUF_ALIGN = 64 };
+
+size_t blz_chunk_buf_bytes(const blz_cache *c)
+{
+    return 2 * c->layout.chunk_bytes;   /* chunk_bytes <= 256 MiB: no overflow */
+}
+
+blz_chunk_buf *blz_chunk_buf_alloc(const blz_cache *c)
+{
+    blz_chunk_buf *buf = calloc(1, sizeof *buf);
+    size_t bytes;
+    uint64_t aligned;
+    if (!buf || !blz_align_u64(c->layout.chunk_bytes, BUF_ALIGN, &aligned)) {
+        free(buf);
+        return NULL;
+    }
+    bytes = (size_t)aligned;
+    buf->bytes = c->layout.chunk_bytes;
+    buf->decoded = aligned_alloc(BUF_ALIGN, bytes);
+    buf->scratch = aligned_alloc(BUF_ALIGN, bytes);
+    if (!buf->decoded || !buf->scratch) {
+        blz_chunk_buf_free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+void blz_chunk_buf_free(blz_chunk_buf *buf)
+{
+    if (!buf)
+        return;
+    free(buf->decoded);
+    free(buf->scratch);
+    free(buf);
+}
+
+static int entry_of(const blz_cache *c, int64_t id, const blz_chunk_entry **e)
+{
+    if (id < 0 || id >= c->layout.chunks)
+        return blz_fail(BLZ_ERR_INVALID, "%s: chunk %lld outside 0..%lld", c->path,
+                        (long long)id, (long long)c->layout.chunks - 1);
+    *e = &c->entries[id];
+    return BLZ_OK;
+}
+
+static int verify_entry(const blz_cache *c, int64_t id, const blz_chunk_entry *e)
+{
+    if (blz_hash(c->map + e->offset, e->stored_size) != e->checksum)
+        return blz_fail(BLZ_ERR_CHECKSUM, "%s: chunk %lld at offset %llu: checksum mismatch",
+                        c->path, (long long)id, (unsigned long long)e->offset);
+    return BLZ_OK;
+}
+
+int blz_cache_verify_chunk(const blz_cache *c, int64_t id)
+{
+    const blz_chunk_entry *e = NULL;
+    int st = entry_of(c, id, &e);
+    return st < 0 ? st : verify_entry(c, id, e);
+}
+
+static int decode(const blz_cache *c, int64_t id, const blz_chunk_entry *e, blz_chunk_buf *buf)
+{
+    if (!buf || buf->bytes != c->layout.chunk_bytes)
+        return blz_fail(BLZ_ERR_INVALID, "%s: chunk %lld is %s-coded and needs a chunk buffer "
+                        "made for this cache", c->path, (long long)id, blz_codec_name(e->codec));
+    if (!blz_codec_decode(c->map + e->offset, e->stored_size, e->codec, c->layout.chunk_bytes,
+                          buf->decoded, buf->scratch))
+        return blz_fail(BLZ_ERR_FORMAT, "%s: chunk %lld at offset %llu: %s data do not decode "
+                        "to %zu bytes", c->path, (long long)id, (unsigned long long)e->offset,
+                        blz_codec_name(e->codec), c->layout.chunk_bytes);
+    return BLZ_OK;
+}
+
+int blz_cache_chunk(const blz_cache *c, int64_t id, blz_chunk_buf *buf, const float **values)
+{
+    const blz_chunk_entry *e = NULL;
+    int st = entry_of(c, id, &e);
+    if (st == BLZ_OK && (c->flags & BLZ_OPEN_VERIFY))
+        st = verify_entry(c, id, e);
+    if (st < 0)
+        return st;
+    if (e->codec == BLZ_CODEC_RAW) {
+        *values = (const float *)(const void *)(c->map + e->offset);
+        return BLZ_OK;
+    }
+    if ((st = decode(c, id, e, buf)) < 0)
+        return st;
+    *values = (const float *)(const void *)buf->decoded;
+    return BLZ_OK;
+}
+
+void blz_cache_advise(const blz_cache *c, int64_t first, int64_t count, int advice)
+{
+    if (first < 0)
+        first = 0;
+    if (count <= 0 || first >= c->layout.chunks)
+        return;
+    int64_t last = count > c->layout.chunks - first ? c->layout.chunks - 1 : first + count - 1;
+    uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+    uint64_t start = c->entries[first].offset / page * page;
+    uint64_t end = c->entries[last].offset + c->entries[last].stored_size;
+    int how = advice == BLZ_ADVISE_DONTNEED ? MADV_DONTNEED : MADV_WILLNEED;
+    madvise((void *)(c->map + start), (size_t)(end - start), how);
+}

@@ -1,0 +1,35 @@
+/*
+ * reader.h - the inside of an open cache, shared by the reader's source files.
+ *
+ * reader.c opens and validates; chunk.c decodes and verifies chunks; region.c
+ * assembles regions of frames. The index is copied out of the mapping on open, after
+ * validation, so the bounds checked there are the bounds used later.
+ */
+#ifndef BLITZ_CACHE_READER_H
+#define BLITZ_CACHE_READER_H
+
+#include <stdint.h>
+
+#include "blitz/cache.h"
+#include "cache/format.h"
+#include "cache/meta.h"
+
+struct blz_cache {
+    char *path;
+    const unsigned char *map;       /* whole file, PROT_READ, MAP_SHARED */
+    uint64_t size;
+    unsigned flags;                 /* enum blz_open_flags */
+    blz_header header;
+    blz_layout layout;
+    blz_chunk_entry *entries;       /* validated copy of the index */
+    const unsigned char *frame_table;
+    blz_meta meta;
+};
+
+struct blz_chunk_buf {
+    size_t bytes;                   /* chunk_bytes of the cache it was made for */
+    unsigned char *decoded;         /* chunk values */
+    unsigned char *scratch;         /* decompressed, still shuffled */
+};
+
+#endif
