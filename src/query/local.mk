@@ -1,5 +1,5 @@
 # src/query/local.mk: temporal reductions, statistics and the page-budget scheduler.
 libblitz_la_SOURCES += src/query/frames.c src/query/select.c src/query/scheduler.c \
-	src/query/accumulate.c src/query/reduce.c
+	src/query/accumulate.c src/query/reduce.c src/query/stats.c
 noinst_HEADERS += src/query/frames.h src/query/select.h src/query/scheduler.h \
 	src/query/accumulate.h
