@@ -1,0 +1,19 @@
+# tests/cache.mk: suites of the cache format, writer and reader, and the info/verify CLI.
+CACHE_TEST_LIBS = tests/libtestcache.la $(TEST_LIBS) $(XXHASH_LIBS)
+check_LTLIBRARIES += tests/libtestcache.la
+tests_libtestcache_la_SOURCES = tests/test_cache_util.c tests/test_cache_util.h
+tests_libtestcache_la_CFLAGS = $(TEST_CFLAGS)
+
+check_PROGRAMS += tests/test_cache_shuffle tests/test_cache_roundtrip
+TESTS += tests/test_cache_shuffle tests/test_cache_roundtrip
+tests_test_cache_shuffle_SOURCES = tests/test_cache_shuffle.c
+tests_test_cache_shuffle_CFLAGS = $(TEST_CFLAGS)
+tests_test_cache_shuffle_LDADD = $(CACHE_TEST_LIBS)
+tests_test_cache_roundtrip_SOURCES = tests/test_cache_roundtrip.c
+tests_test_cache_roundtrip_CFLAGS = $(TEST_CFLAGS)
+tests_test_cache_roundtrip_LDADD = $(CACHE_TEST_LIBS)
+check_PROGRAMS += tests/test_cache_damage
+TESTS += tests/test_cache_damage
+tests_test_cache_damage_SOURCES = tests/test_cache_damage.c
+tests_test_cache_damage_CFLAGS = $(TEST_CFLAGS) $(XXHASH_CFLAGS)
+tests_test_cache_damage_LDADD = $(CACHE_TEST_LIBS)
