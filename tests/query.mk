@@ -1,0 +1,11 @@
+# tests/query.mk: suites of the reductions, the page-budget scheduler and the outputs.
+check_LTLIBRARIES += tests/libreducefixture.la
+tests_libreducefixture_la_SOURCES = tests/test_reduce_fixture.c tests/test_reduce_fixture.h
+tests_libreducefixture_la_CFLAGS = $(TEST_CFLAGS)
+QUERY_TEST_LIBS = tests/libreducefixture.la $(TEST_LIBS)
+
+check_PROGRAMS += tests/test_reduce
+TESTS += tests/test_reduce
+tests_test_reduce_SOURCES = tests/test_reduce.c
+tests_test_reduce_CFLAGS = $(TEST_CFLAGS)
+tests_test_reduce_LDADD = $(QUERY_TEST_LIBS)

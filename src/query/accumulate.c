@@ -263,7 +263,7 @@ void blz_accum_chunk(const blz_accum *acc, const blz_chunk_task *task)
 /* Final value of one entry from its state and count. */
 static double final_value(const blz_accum *acc, size_t i, double count)
 {
-    double n = acc->ignore_nan ? acc->c[i] : count;
+    double n = acc->c ? acc->c[i] : count;
     switch (acc->op) {
     case BLZ_OP_SUM:
         return n > 0 ? acc->a[i] : NAN;

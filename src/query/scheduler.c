@@ -108,6 +108,8 @@ static int plan_gather(const blz_cache *cache, const blz_layout *l, const blz_sc
             tiles = (size_t)l->nx;
     } else {
         size_t fit = (avail - span) / row_tile;
+        if (fit > (size_t)l->th)
+            fit = (size_t)l->th;
         size_t page_rows = PAGE_BYTES / ((size_t)l->tw * (size_t)l->channels * sizeof(float));
         if (page_rows > 1 && fit >= page_rows)
             fit -= fit % page_rows;

@@ -1,0 +1,440 @@
+/*
+ * test_reduce.c - temporal reductions and whole-stack statistics against numpy.
+ *
+ * Every case writes one stack as a cache (odd geometry 23 x 37, chunks 5 x 8 x 16)
+ * and as a .npy file; numpy (float64) computes the reference of every op for the
+ * same frame range and NaN policy, and blz_reduce must match it: exactly for min,
+ * max, argmin, argmax, median and percentiles, to 1e-12 relative for mean and sum
+ * (numpy sums pairwise), 1e-10 for std and var. Results must also be bitwise the same
+ * for 1 and 2 threads and for a budget small enough to force strips, bands and
+ * partial gather groups.
+ */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blitz/blitz.h"
+#include "blitz/query.h"
+#include "query/select.h"
+#include "test_reduce_fixture.h"
+#include "testutil.h"
+
+static const int all_ops[] = { BLZ_OP_MEAN, BLZ_OP_SUM, BLZ_OP_MIN, BLZ_OP_MAX, BLZ_OP_STD,
+                               BLZ_OP_VAR, BLZ_OP_MEDIAN, BLZ_OP_PERCENTILE, BLZ_OP_ARGMIN,
+                               BLZ_OP_ARGMAX };
+enum { NOPS = sizeof all_ops / sizeof all_ops[0] };
+
+/* One comparison setup: frame range, NaN policy, ddof, percentile. */
+typedef struct query_case {
+    blz_frame_range frames;
+    int nan_policy;
+    int ddof;
+    double percentile;
+} query_case;
+
+static const char reference_program[] =
+    "import numpy as np, warnings\n"
+    "warnings.simplefilter('ignore')\n"
+    "d, start, stop, step, ignore, ddof, q = '%s', %lld, %lld, %lld, %d, %d, %.17g\n"
+    "a = np.load(d + '/stack.npy').astype(np.float64)\n"
+    "stop = a.shape[0] if stop < 0 else stop\n"
+    "a = a[start:stop:step]\n"
+    "a = a if a.ndim == 4 else a[..., None]\n"
+    "nan = np.isnan(a); none = nan.all(axis=0)\n"
+    "def save(name, r): np.save(d + '/ref_' + name + '.npy', np.asarray(r, dtype=np.float64))\n"
+    "def arg(f, fill):\n"
+    "    if ignore: return np.where(none, np.nan, f(np.where(nan, fill, a), 0) * step + start)\n"
+    "    return f(a, 0) * step + start\n"
+    "if ignore:\n"
+    "    save('mean', np.nanmean(a, 0)); save('sum', np.where(none, np.nan, np.nansum(a, 0)))\n"
+    "    save('min', np.nanmin(a, 0)); save('max', np.nanmax(a, 0))\n"
+    "    save('std', np.nanstd(a, 0, ddof=ddof)); save('var', np.nanvar(a, 0, ddof=ddof))\n"
+    "    save('median', np.nanmedian(a, 0)); save('percentile', np.nanpercentile(a, q, 0))\n"
+    "else:\n"
+    "    save('mean', np.mean(a, 0)); save('sum', np.sum(a, 0))\n"
+    "    save('min', np.min(a, 0)); save('max', np.max(a, 0))\n"
+    "    save('std', np.std(a, 0, ddof=ddof)); save('var', np.var(a, 0, ddof=ddof))\n"
+    "    save('median', np.median(a, 0)); save('percentile', np.percentile(a, q, 0))\n"
+    "save('argmin', arg(np.argmin, np.inf)); save('argmax', arg(np.argmax, -np.inf))\n";
+
+static bool ignores(const query_case *qc, int op)
+{
+    if (qc->nan_policy == BLZ_NAN_DEFAULT)
+        return op == BLZ_OP_MEDIAN || op == BLZ_OP_PERCENTILE;
+    return qc->nan_policy == BLZ_NAN_IGNORE;
+}
+
+static void run_numpy(const char *dir, const query_case *qc, bool ignore)
+{
+    char *program = tu_fmt(reference_program, dir, (long long)qc->frames.start,
+                           (long long)qc->frames.stop, (long long)qc->frames.step, ignore,
+                           qc->ddof, qc->percentile);
+    ck_assert_int_eq(tu_python(program), 0);
+    free(program);
+}
+
+static double tolerance_of(int op)
+{
+    switch (op) {
+    case BLZ_OP_MEAN:
+    case BLZ_OP_SUM:
+        return 1e-12;
+    case BLZ_OP_STD:
+    case BLZ_OP_VAR:
+        return 1e-10;
+    default:
+        return 0.0;
+    }
+}
+
+static void expect_close(const double *got, const double *want, size_t n, int op)
+{
+    double tol = tolerance_of(op);
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(want[i])) {
+            ck_assert_msg(isnan(got[i]), "%s[%zu]: got %.17g, numpy NaN", blz_op_name(op), i,
+                          got[i]);
+            continue;
+        }
+        double err = fabs(got[i] - want[i]);
+        ck_assert_msg(err <= tol * fmax(1.0, fabs(want[i])), "%s[%zu]: got %.17g, numpy %.17g",
+                      blz_op_name(op), i, got[i], want[i]);
+    }
+}
+
+static double *reduce_or_fail(blz_cache *c, const blz_reduce_options *o, size_t n)
+{
+    double *out = malloc(n * sizeof *out);
+    ck_assert_ptr_nonnull(out);
+    int st = blz_reduce(c, o, out);
+    ck_assert_msg(st == BLZ_OK, "%s: %s", blz_op_name(o->op), blz_errmsg());
+    return out;
+}
+
+static blz_reduce_options options_for(const query_case *qc, int op, int threads, size_t budget)
+{
+    blz_reduce_options o = blz_reduce_defaults(op);
+    o.frames = qc->frames;
+    o.nan_policy = qc->nan_policy;
+    o.ddof = qc->ddof;
+    o.percentile = qc->percentile;
+    o.threads = threads;
+    o.ram_budget = budget;
+    return o;
+}
+
+/* Every op on cache against numpy, for 1 and 2 threads (bitwise equal). */
+static void check_all_ops(const char *dir, const char *cache_path, const rf_stack *s,
+                          const query_case *qc)
+{
+    blz_cache *c = rf_open(cache_path);
+    size_t n = rf_frame_values(s);
+    bool numpy_ignore = false;
+    for (int policy = 0; policy < 2; policy++) {
+        bool ignore = policy == 1;
+        if (qc->nan_policy != BLZ_NAN_DEFAULT && (qc->nan_policy == BLZ_NAN_IGNORE) != ignore)
+            continue;
+        run_numpy(dir, qc, ignore);
+        numpy_ignore = ignore;
+        for (int i = 0; i < NOPS; i++) {
+            int op = all_ops[i];
+            if (ignores(qc, op) != numpy_ignore)
+                continue;
+            blz_reduce_options o = options_for(qc, op, 1, (size_t)256 << 20);
+            double *one = reduce_or_fail(c, &o, n);
+            o.threads = 2;
+            double *two = reduce_or_fail(c, &o, n);
+            ck_assert_msg(memcmp(one, two, n * sizeof *one) == 0, "%s differs with 2 threads",
+                          blz_op_name(op));
+            char *ref_path = tu_fmt("%s/ref_%s.npy", dir, blz_op_name(op));
+            double *want = rf_load(ref_path, n);
+            ck_assert_ptr_nonnull(want);
+            expect_close(one, want, n, op);
+            free(ref_path);
+            free(want);
+            free(one);
+            free(two);
+        }
+    }
+    blz_cache_close(c);
+}
+
+/* Write s as cache + npy in a fresh folder, check every op, clean up. */
+static void check_stack(const rf_stack *s, int ct, int th, int tw, int codec,
+                        const query_case *qc)
+{
+    char *dir = tu_tmpdir();
+    char *cache_path = tu_fmt("%s/stack.blz", dir);
+    char *npy_path = tu_fmt("%s/stack.npy", dir);
+    ck_assert_int_eq(rf_write_cache(s, cache_path, ct, th, tw, codec), BLZ_OK);
+    ck_assert_int_eq(rf_write_npy(s, npy_path), BLZ_OK);
+    check_all_ops(dir, cache_path, s, qc);
+    tu_rmtree(dir);
+    free(cache_path);
+    free(npy_path);
+    free(dir);
+}
+
+START_TEST(test_gray_raw_all_frames)
+{
+    rf_stack s = rf_stack_make(13, 23, 37, 1, 50, 0, 1);
+    query_case qc = { { 0, -1, 1 }, BLZ_NAN_DEFAULT, 0, 50.0 };
+    check_stack(&s, 5, 8, 16, BLZ_CODEC_RAW, &qc);
+    rf_stack_free(&s);
+}
+END_TEST
+
+START_TEST(test_rgb_lz4_stepped_floats)
+{
+    rf_stack s = rf_stack_make(14, 23, 37, 3, 0, 0, 2);
+    query_case qc = { { 1, 12, 3 }, BLZ_NAN_DEFAULT, 1, 37.5 };
+    check_stack(&s, 5, 8, 16, BLZ_CODEC_LZ4, &qc);
+    rf_stack_free(&s);
+}
+END_TEST
+
+START_TEST(test_even_count_integers_shuffle)
+{
+    rf_stack s = rf_stack_make(12, 23, 37, 1, 1000, 0, 3);
+    query_case qc = { { 2, 10, 1 }, BLZ_NAN_DEFAULT, 0, 99.65 };
+    check_stack(&s, 5, 8, 16, BLZ_CODEC_SHUFFLE_LZ4, &qc);
+    rf_stack_free(&s);
+}
+END_TEST
+
+START_TEST(test_one_frame)
+{
+    rf_stack s = rf_stack_make(1, 23, 37, 3, 255, 0, 4);
+    query_case qc = { { 0, -1, 1 }, BLZ_NAN_DEFAULT, 0, 10.0 };
+    check_stack(&s, 5, 8, 16, BLZ_CODEC_RAW, &qc);
+    rf_stack_free(&s);
+}
+END_TEST
+
+START_TEST(test_nan_propagate)
+{
+    rf_stack s = rf_stack_make(11, 23, 37, 1, 0, 7, 5);
+    query_case qc = { { 0, -1, 2 }, BLZ_NAN_PROPAGATE, 0, 25.0 };
+    check_stack(&s, 5, 8, 16, BLZ_CODEC_RAW, &qc);
+    rf_stack_free(&s);
+}
+END_TEST
+
+START_TEST(test_nan_ignore)
+{
+    rf_stack s = rf_stack_make(11, 23, 37, 3, 20, 5, 6);
+    query_case qc = { { 0, -1, 1 }, BLZ_NAN_IGNORE, 1, 62.5 };
+    check_stack(&s, 5, 8, 16, BLZ_CODEC_SHUFFLE_LZ4, &qc);
+    rf_stack_free(&s);
+}
+END_TEST
+
+/* A budget that forces strips / bands / sub-tile gather groups gives the same bits. */
+START_TEST(test_small_budget_same_result)
+{
+    char *dir = tu_tmpdir();
+    char *path = tu_fmt("%s/stack.blz", dir);
+    rf_stack s = rf_stack_make(40, 64, 96, 1, 0, 0, 7);
+    ck_assert_int_eq(rf_write_cache(&s, path, 4, 16, 32, BLZ_CODEC_RAW), BLZ_OK);
+    blz_cache *c = rf_open(path);
+    size_t n = rf_frame_values(&s);
+    const int ops[] = { BLZ_OP_MEAN, BLZ_OP_STD, BLZ_OP_ARGMAX, BLZ_OP_MEDIAN };
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+        query_case qc = { { 1, 39, 1 }, BLZ_NAN_DEFAULT, 0, 50 };
+        blz_reduce_options big = options_for(&qc, ops[i], 2, (size_t)64 << 20);
+        blz_reduce_options small = big;
+        /* Median: two threads' counting scratch plus room for 10 of a tile's 16 rows;
+         * the others: accumulators and one band for 2 of the 4 tile rows. */
+        small.ram_budget = n * sizeof(double)
+                           + (ops[i] == BLZ_OP_MEDIAN ? 2 * 262144 + 60000 : 100000);
+        blz_plan plan;
+        ck_assert_int_eq(blz_reduce_plan(c, &small, &plan), BLZ_OK);
+        ck_assert_int_eq(plan.release_behind, 1);
+        ck_assert_int_lt(plan.band_blocks, plan.time_blocks);
+        ck_assert_int_gt(plan.strips, 1);
+        ck_assert_uint_le(plan.total_bytes, small.ram_budget);
+        double *want = reduce_or_fail(c, &big, n);
+        double *got = reduce_or_fail(c, &small, n);
+        ck_assert_msg(memcmp(want, got, n * sizeof *got) == 0, "%s differs under a small budget",
+                      blz_op_name(ops[i]));
+        free(want);
+        free(got);
+    }
+    blz_cache_close(c);
+    rf_stack_free(&s);
+    tu_rmtree(dir);
+    free(path);
+    free(dir);
+}
+END_TEST
+
+START_TEST(test_budget_too_small)
+{
+    char *dir = tu_tmpdir();
+    char *path = tu_fmt("%s/stack.blz", dir);
+    rf_stack s = rf_stack_make(6, 23, 37, 1, 9, 0, 8);
+    ck_assert_int_eq(rf_write_cache(&s, path, 5, 8, 16, BLZ_CODEC_RAW), BLZ_OK);
+    blz_cache *c = rf_open(path);
+    blz_reduce_options o = blz_reduce_defaults(BLZ_OP_MEAN);
+    o.ram_budget = 1000;
+    double *out = malloc(rf_frame_values(&s) * sizeof *out);
+    ck_assert_int_eq(blz_reduce(c, &o, out), BLZ_ERR_BUDGET);
+    ck_assert_ptr_nonnull(strstr(blz_errmsg(), "needs at least"));
+    o.op = BLZ_OP_MEDIAN;
+    ck_assert_int_eq(blz_reduce(c, &o, out), BLZ_ERR_BUDGET);
+    free(out);
+    blz_cache_close(c);
+    rf_stack_free(&s);
+    tu_rmtree(dir);
+    free(path);
+    free(dir);
+}
+END_TEST
+
+START_TEST(test_bad_ranges)
+{
+    char *dir = tu_tmpdir();
+    char *path = tu_fmt("%s/stack.blz", dir);
+    rf_stack s = rf_stack_make(6, 5, 7, 1, 9, 0, 9);
+    ck_assert_int_eq(rf_write_cache(&s, path, 5, 8, 16, BLZ_CODEC_RAW), BLZ_OK);
+    blz_cache *c = rf_open(path);
+    double out[35];
+    const blz_frame_range bad[] = { { 6, -1, 1 }, { 0, 7, 1 }, { 3, 2, 1 }, { 0, 6, 0 },
+                                    { -1, 6, 1 } };
+    const int want[] = { BLZ_ERR_INVALID, BLZ_ERR_INVALID, BLZ_ERR_EMPTY, BLZ_ERR_INVALID,
+                         BLZ_ERR_INVALID };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        blz_reduce_options o = blz_reduce_defaults(BLZ_OP_SUM);
+        o.frames = bad[i];
+        ck_assert_int_eq(blz_reduce(c, &o, out), want[i]);
+        ck_assert_ptr_nonnull(strstr(blz_errmsg(), path));
+    }
+    blz_cache_close(c);
+    rf_stack_free(&s);
+    tu_rmtree(dir);
+    free(path);
+    free(dir);
+}
+END_TEST
+
+/* Exact selection against sorting, for integer (counting) and float (introselect)
+ * data of many sizes, including adversarial all-equal and sorted inputs. */
+static int compare_floats(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+START_TEST(test_select_against_sort)
+{
+    static uint32_t counts[BLZ_SELECT_COUNTS];
+    for (size_t n = 1; n < 400; n += 7) {
+        for (int kind = 0; kind < 4; kind++) {
+            float *v = malloc(n * sizeof *v), *sorted = malloc(n * sizeof *v);
+            tu_fill_ints(v, n, (uint32_t)n, kind == 0 ? 30 : 1000000);
+            for (size_t i = 0; i < n; i++)
+                v[i] = kind == 1 ? v[i] / 7.0f : kind == 2 ? 5.0f : kind == 3 ? (float)i : v[i];
+            memcpy(sorted, v, n * sizeof *v);
+            qsort(sorted, n, sizeof *v, compare_floats);
+            for (double q = 0; q <= 100; q += 12.5) {
+                float *work = malloc(n * sizeof *v);
+                memcpy(work, v, n * sizeof *v);
+                double h = (double)(n - 1) * (q / 100.0);
+                size_t lo = (size_t)floor(h), hi = lo + 1 < n ? lo + 1 : lo;
+                double want = blz_lerp(sorted[lo], sorted[hi], h - floor(h));
+                ck_assert_double_eq(blz_select_percentile(work, n, q, false, counts), want);
+                free(work);
+            }
+            free(v);
+            free(sorted);
+        }
+    }
+}
+END_TEST
+
+static const char stats_program[] =
+    "import numpy as np\n"
+    "d = '%s'\n"
+    "a = np.load(d + '/stack.npy').astype(np.float64)[%lld:%lld:%lld].ravel()\n"
+    "v = a[~np.isnan(a)]\n"
+    "r = [np.isnan(a).sum(), v.min(), v.max(), v.mean(), v.std()] + "
+    "list(np.percentile(v, [0.35, 50, 99.65, 100]))\n"
+    "np.save(d + '/ref_stats.npy', np.array(r, dtype=np.float64))\n";
+
+START_TEST(test_stats_against_numpy)
+{
+    char *dir = tu_tmpdir();
+    char *path = tu_fmt("%s/stack.blz", dir);
+    char *npy = tu_fmt("%s/stack.npy", dir);
+    rf_stack s = rf_stack_make(17, 23, 37, 3, 0, 11, 10);
+    ck_assert_int_eq(rf_write_cache(&s, path, 5, 8, 16, BLZ_CODEC_LZ4), BLZ_OK);
+    ck_assert_int_eq(rf_write_npy(&s, npy), BLZ_OK);
+    char *program = tu_fmt(stats_program, dir, 2LL, 17LL, 2LL);
+    ck_assert_int_eq(tu_python(program), 0);
+    char *ref = tu_fmt("%s/ref_stats.npy", dir);
+    double *want = rf_load(ref, 9);
+    ck_assert_ptr_nonnull(want);
+    blz_cache *c = rf_open(path);
+    blz_stats_options o = blz_stats_defaults();
+    o.frames = (blz_frame_range){ 2, 17, 2 };
+    o.npercentiles = 4;
+    const double ps[] = { 0.35, 50, 99.65, 100 };
+    memcpy(o.percentiles, ps, sizeof ps);
+    for (int threads = 1; threads <= 2; threads++) {
+        o.threads = threads;
+        blz_stats st;
+        ck_assert_msg(blz_stats_compute(c, &o, &st) == BLZ_OK, "%s", blz_errmsg());
+        ck_assert_int_eq(st.frames, 8);
+        ck_assert_uint_eq(st.values, 8u * rf_frame_values(&s));
+        ck_assert_double_eq((double)st.nan_count, want[0]);
+        ck_assert_double_eq(st.min, want[1]);
+        ck_assert_double_eq(st.max, want[2]);
+        ck_assert_double_eq_tol(st.mean, want[3], 1e-12 * fabs(want[3]));
+        ck_assert_double_eq_tol(st.std, want[4], 1e-10 * want[4]);
+        for (int i = 0; i < 4; i++)
+            ck_assert_double_eq(st.percentiles[i], want[5 + i]);
+    }
+    blz_cache_close(c);
+    rf_stack_free(&s);
+    tu_rmtree(dir);
+    free(want);
+    free(ref);
+    free(program);
+    free(npy);
+    free(path);
+    free(dir);
+}
+END_TEST
+
+static Suite *reduce_suite(void)
+{
+    Suite *s = suite_create("reduce");
+    TCase *tc = tcase_create("numpy");
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, test_gray_raw_all_frames);
+    tcase_add_test(tc, test_rgb_lz4_stepped_floats);
+    tcase_add_test(tc, test_even_count_integers_shuffle);
+    tcase_add_test(tc, test_one_frame);
+    tcase_add_test(tc, test_nan_propagate);
+    tcase_add_test(tc, test_nan_ignore);
+    tcase_add_test(tc, test_stats_against_numpy);
+    suite_add_tcase(s, tc);
+    TCase *plain = tcase_create("plain");
+    tcase_add_test(plain, test_small_budget_same_result);
+    tcase_add_test(plain, test_budget_too_small);
+    tcase_add_test(plain, test_bad_ranges);
+    tcase_add_test(plain, test_select_against_sort);
+    suite_add_tcase(s, plain);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(reduce_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
