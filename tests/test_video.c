@@ -1,0 +1,476 @@
+/*
+ * test_video.c - the video source against independent references.
+ *
+ * Fixtures are made in a temporary folder with the ffmpeg command line: lossless FFV1
+ * / PNG-in-MKV files from raw frames written by the test (values known exactly), and
+ * lossy h264 files checked against ffmpeg's own gray / rgb24 / yuv420p decodes. Frame
+ * counts and timestamps of a variable-frame-rate file are checked against ffprobe.
+ */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blitz/error.h"
+#include "ingest/source.h"
+#include "testutil.h"
+
+enum { W = 32, H = 24, FRAMES = 6 };
+
+/* Every frame of a source, copied out. */
+typedef struct decoded {
+    float *values;   /* frames * per_frame */
+    double *timestamps;
+    int64_t *indices;
+    size_t frames, per_frame;
+    blz_source_info info;
+    size_t n_skipped;
+} decoded;
+
+static blz_source_options default_options(void)
+{
+    blz_source_options o = { .stream = -1 };
+    return o;
+}
+
+/* Decode every frame of path; returns the status of the open or of the last next (0 at
+ * the end). Frames delivered before a failure are kept. */
+static int decode_all(const char *path, const blz_source_options *o, decoded *out)
+{
+    memset(out, 0, sizeof *out);
+    blz_source *s;
+    int rc = blz_video_open(&s, path, o);
+    if (rc != BLZ_OK)
+        return rc;
+    out->info = s->info;
+    out->per_frame = (size_t)s->info.width * s->info.height * s->info.channels;
+    size_t cap = 0;
+    blz_frame f;
+    while ((rc = blz_source_next(s, true, &f)) == 1) {
+        if (out->frames == cap) {
+            cap = cap ? 2 * cap : 16;
+            out->values = realloc(out->values, cap * out->per_frame * sizeof(float));
+            out->timestamps = realloc(out->timestamps, cap * sizeof(double));
+            out->indices = realloc(out->indices, cap * sizeof(int64_t));
+            ck_assert(out->values && out->timestamps && out->indices);
+        }
+        memcpy(out->values + out->frames * out->per_frame, f.values,
+               out->per_frame * sizeof(float));
+        out->timestamps[out->frames] = f.timestamp;
+        out->indices[out->frames] = f.index;
+        out->frames++;
+    }
+    out->n_skipped = s->n_skipped;
+    blz_source_close(s);
+    return rc;
+}
+
+static void decoded_free(decoded *d)
+{
+    free(d->values);
+    free(d->timestamps);
+    free(d->indices);
+}
+
+/* Read a whole binary file. */
+static unsigned char *slurp(const char *path, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *data = malloc((size_t)n + 1);
+    ck_assert(data && fread(data, 1, (size_t)n, f) == (size_t)n);
+    fclose(f);
+    *size = (size_t)n;
+    return data;
+}
+
+static void spit(const char *path, const void *data, size_t size)
+{
+    FILE *f = fopen(path, "wb");
+    ck_assert(f && fwrite(data, 1, size, f) == size);
+    fclose(f);
+}
+
+/* A distinct value for each frame and pixel, below modulus. */
+static unsigned pattern(int frame, int y, int x, unsigned modulus)
+{
+    return (unsigned)((frame * 7919u + (unsigned)y * 131u + (unsigned)x * 17u + 5u) % modulus);
+}
+
+static char *tmp;
+
+static void setup(void)
+{
+    ck_assert(tu_have_ffmpeg());
+    tmp = tu_tmpdir();
+    ck_assert(tmp != NULL);
+}
+
+static void teardown(void)
+{
+    tu_rmtree(tmp);
+    free(tmp);
+}
+
+/* Raw gray16le frames with pattern values, encoded to FFV1. */
+START_TEST(test_gray16_ffv1_exact)
+{
+    uint16_t raw[FRAMES][H][W];
+    for (int f = 0; f < FRAMES; f++)
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++)
+                raw[f][y][x] = (uint16_t)pattern(f, y, x, 65536);
+    char *raw_path = tu_fmt("%s/g16.raw", tmp), *video = tu_fmt("%s/g16.mkv", tmp);
+    spit(raw_path, raw, sizeof raw);
+    ck_assert_int_eq(tu_sh("ffmpeg -v error -f rawvideo -pix_fmt gray16le -s %dx%d -r 25 "
+                           "-i %s -c:v ffv1 %s", W, H, raw_path, video), 0);
+    blz_source_options o = default_options();
+    decoded d;
+    ck_assert_int_eq(decode_all(video, &o, &d), 0);
+    ck_assert_int_eq(d.frames, FRAMES);
+    ck_assert_int_eq(d.info.width, W);
+    ck_assert_int_eq(d.info.height, H);
+    ck_assert_int_eq(d.info.bit_depth, 16);
+    ck_assert_int_eq(d.info.channels, 1);
+    ck_assert_str_eq(d.info.codec, "ffv1");
+    ck_assert_str_eq(d.info.pixel_format, "gray16le");
+    ck_assert_str_eq(d.info.kind, "video");
+    ck_assert_int_eq(d.info.frames_hint, -1); /* MKV stores no frame count */
+    for (int f = 0; f < FRAMES; f++) {
+        ck_assert_int_eq(d.indices[f], f);
+        ck_assert_double_eq_tol(d.timestamps[f], f / 25.0, 1e-9);
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++)
+                ck_assert_float_eq(d.values[(size_t)f * W * H + (size_t)y * W + x],
+                                   (float)raw[f][y][x]);
+    }
+    decoded_free(&d);
+    free(raw_path);
+    free(video);
+}
+END_TEST
+
+START_TEST(test_gray8_ffv1_exact_and_unwanted)
+{
+    uint8_t raw[FRAMES][H][W];
+    for (int f = 0; f < FRAMES; f++)
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++)
+                raw[f][y][x] = (uint8_t)pattern(f, y, x, 256);
+    char *raw_path = tu_fmt("%s/g8.raw", tmp), *video = tu_fmt("%s/g8.avi", tmp);
+    spit(raw_path, raw, sizeof raw);
+    ck_assert_int_eq(tu_sh("ffmpeg -v error -f rawvideo -pix_fmt gray -s %dx%d -i %s "
+                           "-c:v ffv1 %s", W, H, raw_path, video), 0);
+    blz_source_options o = default_options();
+    blz_source *s;
+    ck_assert_int_eq(blz_video_open(&s, video, &o), 0);
+    ck_assert_int_eq(s->info.bit_depth, 8);
+    ck_assert_int_eq(s->info.frames_hint, FRAMES); /* AVI does store it */
+    blz_frame fr;
+    for (int f = 0; f < FRAMES; f++) {
+        bool want = f % 2 == 1;
+        ck_assert_int_eq(blz_source_next(s, want, &fr), 1);
+        ck_assert_int_eq(fr.index, f);
+        if (!want) {
+            ck_assert_ptr_null(fr.values);
+            continue;
+        }
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++)
+                ck_assert_float_eq(fr.values[y * W + x], (float)raw[f][y][x]);
+    }
+    ck_assert_int_eq(blz_source_next(s, true, &fr), 0);
+    blz_source_close(s);
+    free(raw_path);
+    free(video);
+}
+END_TEST
+
+/* rgb24 frames in a lossless PNG-in-MKV: gray by the formula, and R,G,B exactly. */
+START_TEST(test_rgb24_gray_formula_and_rgb)
+{
+    uint8_t raw[FRAMES][H][W][3];
+    for (int f = 0; f < FRAMES; f++)
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++)
+                for (int c = 0; c < 3; c++)
+                    raw[f][y][x][c] = (uint8_t)pattern(f + 3 * c, y, x + 11 * c, 256);
+    char *raw_path = tu_fmt("%s/rgb.raw", tmp), *video = tu_fmt("%s/rgb.mkv", tmp);
+    spit(raw_path, raw, sizeof raw);
+    ck_assert_int_eq(tu_sh("ffmpeg -v error -f rawvideo -pix_fmt rgb24 -s %dx%d -i %s "
+                           "-c:v png %s", W, H, raw_path, video), 0);
+    blz_source_options o = default_options();
+    decoded gray, rgb;
+    ck_assert_int_eq(decode_all(video, &o, &gray), 0);
+    o.rgb = 1;
+    ck_assert_int_eq(decode_all(video, &o, &rgb), 0);
+    ck_assert_int_eq(gray.frames, FRAMES);
+    ck_assert_int_eq(rgb.frames, FRAMES);
+    ck_assert_int_eq(rgb.info.channels, 3);
+    ck_assert_str_eq(gray.info.pixel_format, "rgb24");
+    for (int f = 0; f < FRAMES; f++)
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++) {
+                const uint8_t *p = raw[f][y][x];
+                double want = 0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2];
+                size_t i = (size_t)f * W * H + (size_t)y * W + x;
+                ck_assert_double_eq_tol(gray.values[i], want, 1e-4);
+                for (int c = 0; c < 3; c++)
+                    ck_assert_float_eq(rgb.values[3 * i + (size_t)c], (float)p[c]);
+            }
+    decoded_free(&gray);
+    decoded_free(&rgb);
+    free(raw_path);
+    free(video);
+}
+END_TEST
+
+/* 10-bit limited-range YUV: coded luma with keep_luma_range, expanded otherwise. */
+START_TEST(test_yuv10_luma_range)
+{
+    enum { CW = W / 2, CH = H / 2 };
+    static uint16_t raw[FRAMES][W * H + 2 * CW * CH];
+    for (int f = 0; f < FRAMES; f++) {
+        for (int i = 0; i < W * H; i++)
+            raw[f][i] = (uint16_t)pattern(f, i / W, i % W, 1024);
+        for (int i = 0; i < 2 * CW * CH; i++)
+            raw[f][W * H + i] = (uint16_t)(400 + i % 200);
+    }
+    char *raw_path = tu_fmt("%s/y10.raw", tmp), *video = tu_fmt("%s/y10.mkv", tmp);
+    spit(raw_path, raw, sizeof raw);
+    ck_assert_int_eq(tu_sh("ffmpeg -v error -f rawvideo -pix_fmt yuv420p10le -s %dx%d -i %s "
+                           "-c:v ffv1 %s", W, H, raw_path, video), 0);
+    blz_source_options o = default_options();
+    decoded kept, expanded;
+    o.keep_luma_range = 1;
+    ck_assert_int_eq(decode_all(video, &o, &kept), 0);
+    o.keep_luma_range = 0;
+    ck_assert_int_eq(decode_all(video, &o, &expanded), 0);
+    ck_assert_int_eq(kept.info.bit_depth, 10);
+    ck_assert_str_eq(kept.info.pixel_format, "yuv420p10le");
+    ck_assert_int_eq(expanded.frames, FRAMES);
+    for (int f = 0; f < FRAMES; f++)
+        for (int i = 0; i < W * H; i++) {
+            double y = raw[f][i];
+            double want = (y - 64.0) * 1023.0 / 876.0;
+            want = want < 0 ? 0 : want > 1023 ? 1023 : want;
+            size_t at = (size_t)f * W * H + (size_t)i;
+            ck_assert_float_eq(kept.values[at], (float)y);
+            ck_assert_double_eq_tol(expanded.values[at], want, 1e-3);
+        }
+    decoded_free(&kept);
+    decoded_free(&expanded);
+    free(raw_path);
+    free(video);
+}
+END_TEST
+
+/* ffmpeg's raw decode of video to pix_fmt, as a malloc'd byte array of size *n. */
+static unsigned char *ffmpeg_decode(const char *video, const char *pix_fmt, size_t *n)
+{
+    char *out = tu_fmt("%s/ref-%s.raw", tmp, pix_fmt);
+    ck_assert_int_eq(tu_sh("ffmpeg -v error -y -i %s -f rawvideo -pix_fmt %s %s", video,
+                           pix_fmt, out), 0);
+    unsigned char *data = slurp(out, n);
+    free(out);
+    return data;
+}
+
+/* h264 (or mpeg4 without libx264) against ffmpeg's own gray, rgb24 and yuv420p decodes.
+ * Gray: ffmpeg rounds (Y - 16) * 255 / 219 to integers, we keep the fraction: within
+ * 0.5. R,G,B: the same swscale conversion as the ffmpeg command line (bicubic, the
+ * frame's matrix and range), so exact. Coded luma: exact. */
+START_TEST(test_h264_against_ffmpeg)
+{
+    enum { VW = 64, VH = 48, VFRAMES = 20 };
+    const char *codec = tu_sh("ffmpeg -hide_banner -encoders 2>/dev/null | grep -q libx264") == 0
+                            ? "libx264" : "mpeg4";
+    char *video = tu_fmt("%s/v.mp4", tmp);
+    ck_assert_int_eq(tu_sh("ffmpeg -v error -f lavfi -i testsrc2=s=%dx%d:r=25 -frames:v %d "
+                           "-pix_fmt yuv420p -c:v %s %s", VW, VH, VFRAMES, codec, video), 0);
+    size_t n_gray, n_rgb, n_yuv;
+    unsigned char *ref_gray = ffmpeg_decode(video, "gray", &n_gray);
+    unsigned char *ref_rgb = ffmpeg_decode(video, "rgb24", &n_rgb);
+    unsigned char *ref_yuv = ffmpeg_decode(video, "yuv420p", &n_yuv);
+    ck_assert_int_eq(n_gray, (size_t)VW * VH * VFRAMES);
+    blz_source_options o = default_options();
+    decoded gray, rgb, coded;
+    ck_assert_int_eq(decode_all(video, &o, &gray), 0);
+    o.keep_luma_range = 1;
+    ck_assert_int_eq(decode_all(video, &o, &coded), 0);
+    o.keep_luma_range = 0;
+    o.rgb = 1;
+    ck_assert_int_eq(decode_all(video, &o, &rgb), 0);
+    ck_assert_int_eq(gray.frames, VFRAMES);
+    ck_assert_int_eq(rgb.frames, VFRAMES);
+    double worst_gray = 0;
+    for (size_t f = 0; f < VFRAMES; f++) {
+        for (size_t i = 0; i < (size_t)VW * VH; i++) {
+            size_t at = f * VW * VH + i;
+            worst_gray = fmax(worst_gray, fabs(gray.values[at] - ref_gray[at]));
+            ck_assert_float_eq(coded.values[at], ref_yuv[f * VW * VH * 3 / 2 + i]);
+        }
+        for (size_t i = 0; i < (size_t)VW * VH * 3; i++)
+            ck_assert_float_eq(rgb.values[f * VW * VH * 3 + i], ref_rgb[f * VW * VH * 3 + i]);
+    }
+    ck_assert_msg(worst_gray <= 0.5 + 1e-4, "gray differs from ffmpeg by %g", worst_gray);
+    decoded_free(&gray);
+    decoded_free(&coded);
+    decoded_free(&rgb);
+    free(ref_gray);
+    free(ref_rgb);
+    free(ref_yuv);
+    free(video);
+}
+END_TEST
+
+/* Frame timestamps of a variable-frame-rate file, against ffprobe. */
+START_TEST(test_vfr_timestamps)
+{
+    char *video = tu_fmt("%s/vfr.mkv", tmp);
+    ck_assert_int_eq(tu_sh("ffmpeg -v error -f lavfi -i testsrc=s=%dx%d:r=10 -frames:v 12 "
+                           "-vf \"setpts='(N*N+3*N)/(10*TB)'\" -fps_mode vfr -c:v ffv1 %s",
+                           W, H, video), 0);
+    char *probe = tu_capture("ffprobe -v error -select_streams v:0 -show_entries "
+                             "frame=best_effort_timestamp_time -of csv=p=0 %s", video);
+    ck_assert_ptr_nonnull(probe);
+    blz_source_options o = default_options();
+    decoded d;
+    ck_assert_int_eq(decode_all(video, &o, &d), 0);
+    ck_assert_int_eq(d.frames, 12);
+    char *line = probe;
+    for (size_t f = 0; f < d.frames; f++) {
+        char *end;
+        double want = strtod(line, &end);
+        ck_assert_ptr_ne(end, line);
+        ck_assert_double_eq_tol(d.timestamps[f], want, 1e-6);
+        ck_assert_double_eq_tol(d.timestamps[f], (f * f + 3.0 * f) / 10.0, 1e-9);
+        line = end + 1;
+    }
+    ck_assert_int_eq(strtod(line, NULL), 0); /* ffprobe listed no more frames */
+    decoded_free(&d);
+    free(probe);
+    free(video);
+}
+END_TEST
+
+/* An audio stream first: the video is still found; asking for the audio is refused. */
+START_TEST(test_stream_selection)
+{
+    char *video = tu_fmt("%s/av.mkv", tmp);
+    ck_assert_int_eq(tu_sh("ffmpeg -v error -f lavfi -i sine=d=1 -f lavfi "
+                           "-i testsrc=s=%dx%d:r=10:d=1 -map 0:a -map 1:v -c:a pcm_s16le "
+                           "-c:v ffv1 %s", W, H, video), 0);
+    blz_source_options o = default_options();
+    decoded d;
+    ck_assert_int_eq(decode_all(video, &o, &d), 0);
+    ck_assert_int_eq(d.frames, 10);
+    decoded_free(&d);
+    o.stream = 1;
+    ck_assert_int_eq(decode_all(video, &o, &d), 0);
+    ck_assert_int_eq(d.frames, 10);
+    decoded_free(&d);
+    blz_source *s;
+    o.stream = 0;
+    ck_assert_int_eq(blz_video_open(&s, video, &o), BLZ_ERR_INVALID);
+    ck_assert_ptr_nonnull(strstr(blz_errmsg(), "stream 0 is audio"));
+    ck_assert_ptr_nonnull(strstr(blz_errmsg(), video));
+    o.stream = 7;
+    ck_assert_int_eq(blz_video_open(&s, video, &o), BLZ_ERR_INVALID);
+    ck_assert_ptr_nonnull(strstr(blz_errmsg(), "stream 7"));
+    free(video);
+}
+END_TEST
+
+/* Bytes overwritten in the middle of an FFV1 file: its slice CRCs catch it. The default
+ * stops with BLZ_ERR_DECODE naming the frame; skip_bad records the frame and goes on, so
+ * delivered + skipped frames still number 30. */
+START_TEST(test_corrupt_middle)
+{
+    char *video = tu_fmt("%s/bad.avi", tmp);
+    ck_assert_int_eq(tu_sh("ffmpeg -v error -f lavfi -i \"testsrc2=s=64x48:r=10:d=3,"
+                           "noise=alls=40:allf=t\" -pix_fmt yuv420p -c:v ffv1 -slicecrc 1 %s",
+                           video), 0);
+    size_t n;
+    unsigned char *bytes = slurp(video, &n);
+    for (size_t i = 0; i < 300; i++)
+        bytes[n / 2 + i] = (unsigned char)(i * 37 + 11);
+    spit(video, bytes, n);
+    free(bytes);
+    blz_source_options o = default_options();
+    decoded d;
+    ck_assert_int_eq(decode_all(video, &o, &d), BLZ_ERR_DECODE);
+    ck_assert_ptr_nonnull(strstr(blz_errmsg(), video));
+    char *frame_name = tu_fmt("frame %zu ", d.frames);
+    ck_assert_msg(strstr(blz_errmsg(), frame_name), "message \"%s\" lacks \"%s\"", blz_errmsg(),
+                  frame_name);
+    ck_assert_int_gt(d.frames, 0);
+    ck_assert_int_lt(d.frames, 30);
+    free(frame_name);
+    decoded_free(&d);
+    o.skip_bad = 1;
+    ck_assert_int_eq(decode_all(video, &o, &d), 0);
+    ck_assert_int_ge(d.n_skipped, 1);
+    ck_assert_int_eq(d.frames + d.n_skipped, 30);
+    ck_assert_int_eq(d.indices[d.frames - 1], 29);
+    decoded_free(&d);
+    free(video);
+}
+END_TEST
+
+START_TEST(test_unreadable_inputs)
+{
+    blz_source_options o = default_options();
+    blz_source *s;
+    char *missing = tu_fmt("%s/missing.mkv", tmp), *text = tu_fmt("%s/notes.txt", tmp);
+    char *audio = tu_fmt("%s/audio.wav", tmp), *novideo = tu_fmt("%s/empty.avi", tmp);
+    ck_assert_int_eq(blz_video_open(&s, missing, &o), BLZ_ERR_NOENT);
+    ck_assert_ptr_nonnull(strstr(blz_errmsg(), missing));
+    spit(text, "not a video at all\n", 19);
+    ck_assert_int_eq(blz_video_open(&s, text, &o), BLZ_ERR_UNSUPPORTED);
+    ck_assert_ptr_nonnull(strstr(blz_errmsg(), text));
+    ck_assert_int_eq(tu_sh("ffmpeg -v error -f lavfi -i sine=d=0.2 %s", audio), 0);
+    ck_assert_int_eq(blz_video_open(&s, audio, &o), BLZ_ERR_UNSUPPORTED);
+    ck_assert_ptr_nonnull(strstr(blz_errmsg(), "no video stream"));
+    ck_assert_int_eq(tu_sh("ffmpeg -v error -f lavfi -i testsrc=s=%dx%d -frames:v 0 "
+                           "-c:v ffv1 %s", W, H, novideo), 0);
+    ck_assert_int_eq(blz_video_open(&s, novideo, &o), BLZ_ERR_EMPTY);
+    ck_assert_ptr_nonnull(strstr(blz_errmsg(), novideo));
+    free(missing);
+    free(text);
+    free(audio);
+    free(novideo);
+}
+END_TEST
+
+static Suite *video_suite(void)
+{
+    Suite *s = suite_create("video");
+    TCase *tc = tcase_create("decode");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_gray16_ffv1_exact);
+    tcase_add_test(tc, test_gray8_ffv1_exact_and_unwanted);
+    tcase_add_test(tc, test_rgb24_gray_formula_and_rgb);
+    tcase_add_test(tc, test_yuv10_luma_range);
+    tcase_add_test(tc, test_h264_against_ffmpeg);
+    tcase_add_test(tc, test_vfr_timestamps);
+    tcase_add_test(tc, test_stream_selection);
+    tcase_add_test(tc, test_corrupt_middle);
+    tcase_add_test(tc, test_unreadable_inputs);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *runner = srunner_create(video_suite());
+    srunner_run_all(runner, CK_NORMAL);
+    int failed = srunner_ntests_failed(runner);
+    srunner_free(runner);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
