@@ -78,8 +78,8 @@ int blz_png_write(const char *path, const uint8_t *pixels, int32_t height, int32
     ihdr[8] = 8;                        /* bit depth */
     ihdr[9] = channels == 3 ? 2 : 0;    /* colour type: RGB or gray */
     ihdr[10] = ihdr[11] = ihdr[12] = 0; /* deflate, adaptive filtering, no interlace */
-    uint8_t *idat;
-    size_t idat_len;
+    uint8_t *idat = NULL;
+    size_t idat_len = 0;
     int st = deflate_rows(path, pixels, (size_t)height, (size_t)width * (size_t)channels, &idat,
                           &idat_len);
     if (st != BLZ_OK)
