@@ -1,1 +1,7 @@
 # tools/query.mk: blitz-query, one file per group of subcommands.
+bin_PROGRAMS += blitz-query
+blitz_query_SOURCES = tools/blitz-query.c tools/query_cmds.h tools/query_info.c
+blitz_query_CFLAGS = $(AM_CFLAGS)
+blitz_query_LDADD = libtoolcommon.la libblitz.la
+blitz_query_SOURCES += tools/query_opts.c tools/query_opts.h tools/query_reduce.c \
+	tools/query_stats.c
