@@ -1,0 +1,191 @@
+/*
+ * query_reduce.c - the temporal reduction subcommands of blitz-query: mean, sum, min,
+ * max, std, var, median, percentile, argmin, argmax. Each reduces the selected frames
+ * of a cache to one image written to -o (.npy, .tif or .png by extension).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blitz/image_io.h"
+#include "common.h"
+#include "query_cmds.h"
+#include "query_opts.h"
+
+static const char usage_text[] =
+    "usage: blitz-query OP CACHE -o OUT [options]\n"
+    "  OP: mean sum min max std var median percentile argmin argmax\n"
+    "  -o, --output OUT      result image: .npy (float32), .tif (float32), .png (8-bit preview)\n"
+    "  --frames START:STOP[:STEP]  frames to reduce (STOP exclusive; default all)\n"
+    "  --p P                 percentile 0..100 (percentile only)\n"
+    "  --nan propagate|ignore  NaN policy (default propagate; ignore for median/percentile)\n"
+    "  --ddof N              std/var divisor n - N (default 0)\n"
+    "  --double              .npy output as float64\n"
+    "  --clip LOW,HIGH       .png clip percentiles (default 0.35,99.65)\n"
+    "  --colormap NAME       .png colormap: gray viridis magma inferno (default gray)\n"
+    "  --ram-budget SIZE     resident memory bound, K/M/G suffixes (default half of available)\n"
+    "  --threads N           OpenMP threads\n"
+    "  --explain             print the plan and exit without computing\n";
+
+typedef struct reduce_args {
+    query_opts run;
+    blz_reduce_options reduce;
+    blz_image_options image;
+    const char *output;
+    const char *cache;
+    int have_p;
+} reduce_args;
+
+static int parse_clip(const char *s, blz_image_options *image)
+{
+    char *comma = strchr(s, ',');
+    if (!comma)
+        return tool_usage_error("bad --clip '%s' (LOW,HIGH percentiles)", s);
+    char low[64];
+    size_t n = (size_t)(comma - s);
+    if (n >= sizeof low)
+        return tool_usage_error("bad --clip '%s'", s);
+    memcpy(low, s, n);
+    low[n] = '\0';
+    if (!tool_parse_double(low, &image->clip_low) || !tool_parse_double(comma + 1, &image->clip_high)
+        || !(image->clip_low >= 0 && image->clip_low < image->clip_high
+             && image->clip_high <= 100))
+        return tool_usage_error("bad --clip '%s' (0 <= LOW < HIGH <= 100)", s);
+    return 0;
+}
+
+/* Options specific to reductions. */
+static int take_reduce_option(reduce_args *a, int c, const char *arg)
+{
+    long long n;
+    switch (c) {
+    case 'o':
+        a->output = arg;
+        return 0;
+    case 'p':
+        a->have_p = 1;
+        if (!tool_parse_double(arg, &a->reduce.percentile) || a->reduce.percentile < 0
+            || a->reduce.percentile > 100)
+            return tool_usage_error("bad percentile '%s' (0..100)", arg);
+        return 0;
+    case 'n':
+        if (strcmp(arg, "propagate") == 0)
+            a->reduce.nan_policy = BLZ_NAN_PROPAGATE;
+        else if (strcmp(arg, "ignore") == 0)
+            a->reduce.nan_policy = BLZ_NAN_IGNORE;
+        else
+            return tool_usage_error("bad --nan '%s' (propagate or ignore)", arg);
+        return 0;
+    case 'd':
+        if (!tool_parse_int(arg, 0, 1000000, &n))
+            return tool_usage_error("bad --ddof '%s'", arg);
+        a->reduce.ddof = (int)n;
+        return 0;
+    case 'D':
+        a->image.float64 = 1;
+        return 0;
+    case 'c':
+        return parse_clip(arg, &a->image);
+    case 'm':
+        a->image.colormap = blz_colormap_from_name(arg);
+        if (a->image.colormap < 0)
+            return tool_usage_error("unknown colormap '%s' (gray, viridis, magma, inferno)", arg);
+        return 0;
+    default:
+        return tool_usage_error("%s: unknown option", blz_op_name(a->reduce.op));
+    }
+}
+
+/* Parse argv; -1 after --help. */
+static int parse(int argc, char **argv, reduce_args *a)
+{
+    static const struct option longopts[] = {
+        QUERY_SHARED_LONGOPTS,
+        { "output", required_argument, NULL, 'o' }, { "p", required_argument, NULL, 'p' },
+        { "nan", required_argument, NULL, 'n' }, { "ddof", required_argument, NULL, 'd' },
+        { "double", no_argument, NULL, 'D' }, { "clip", required_argument, NULL, 'c' },
+        { "colormap", required_argument, NULL, 'm' }, { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(usage_text, stdout);
+            return -1;
+        }
+        if (c == '?' || c == ':')
+            return tool_usage_error("%s: unknown option or missing value '%s'", argv[0],
+                                    argv[optind - 1]);
+        int st = query_take_option(&a->run, c, optarg);
+        if (st == 1)
+            st = take_reduce_option(a, c, optarg);
+        if (st != 0)
+            return st;
+    }
+    if (argc - optind != 1)
+        return tool_usage_error("%s: expected one CACHE argument", argv[0]);
+    a->cache = argv[optind];
+    return 0;
+}
+
+static int check_args(const reduce_args *a)
+{
+    if (a->reduce.op == BLZ_OP_PERCENTILE && !a->have_p)
+        return tool_usage_error("percentile: --p P is needed");
+    if (a->reduce.op != BLZ_OP_PERCENTILE && a->have_p)
+        return tool_usage_error("%s: --p is for percentile only", blz_op_name(a->reduce.op));
+    if (a->run.explain)
+        return 0;
+    if (!a->output)
+        return tool_usage_error("%s: -o OUT is needed (.npy, .tif or .png)",
+                                blz_op_name(a->reduce.op));
+    if (blz_image_format_of(a->output) < 0)
+        return tool_usage_error("%s: unknown output type (use .npy, .tif or .png)", a->output);
+    return 0;
+}
+
+static int compute_and_write(const blz_cache *cache, const reduce_args *a)
+{
+    const blz_layout *l = blz_cache_layout(cache);
+    double *out = malloc(l->frame_values * sizeof *out);
+    if (!out) {
+        fprintf(stderr, "%s: out of memory for the result image\n", tool_name);
+        return EXIT_SOFTWARE;
+    }
+    int st = blz_reduce(cache, &a->reduce, out);
+    if (st == BLZ_OK)
+        st = blz_image_write(a->output, out, l->height, l->width, l->channels, &a->image);
+    free(out);
+    return st == BLZ_OK ? 0 : tool_report(st);
+}
+
+int cmd_reduce(int argc, char **argv)
+{
+    reduce_args a = { .run = query_opts_defaults(), .image = blz_image_defaults() };
+    a.reduce = blz_reduce_defaults(blz_op_from_name(argv[0]));
+    int st = parse(argc, argv, &a);
+    if (st == 0)
+        st = check_args(&a);
+    if (st != 0)
+        return st < 0 ? 0 : st;
+    a.reduce.frames = a.run.frames;
+    a.reduce.ram_budget = a.run.budget;
+    a.reduce.threads = a.run.threads;
+    blz_cache *cache;
+    st = query_open(a.cache, &cache);
+    if (st != 0)
+        return st;
+    if (a.run.explain) {
+        blz_plan plan;
+        st = blz_reduce_plan(cache, &a.reduce, &plan);
+        if (st == BLZ_OK)
+            query_print_plan(argv[0], cache, &plan);
+        st = st == BLZ_OK ? 0 : tool_report(st);
+    } else {
+        st = compute_and_write(cache, &a);
+    }
+    blz_cache_close(cache);
+    return st;
+}

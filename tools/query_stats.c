@@ -1,0 +1,148 @@
+/*
+ * query_stats.c - blitz-query stats: whole-selection figures (count, NaN count, min,
+ * max, mean, std, exact percentiles) as text or JSON.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "query_cmds.h"
+#include "query_opts.h"
+
+static const char usage_text[] =
+    "usage: blitz-query stats CACHE [options]\n"
+    "  --frames START:STOP[:STEP]  frames to look at (STOP exclusive; default all)\n"
+    "  --percentiles P,P,...  exact percentiles 0..100 (default 0.35,99.65; at most 16)\n"
+    "  --json                print JSON instead of text\n"
+    "  --ram-budget SIZE     resident memory bound, K/M/G suffixes (default half of available)\n"
+    "  --threads N           OpenMP threads\n"
+    "  --explain             print the plan and exit without computing\n"
+    "NaN values are counted and otherwise left out.\n";
+
+static int parse_percentiles(const char *s, blz_stats_options *o)
+{
+    char *copy = strdup(s), *save = NULL;
+    if (!copy)
+        return tool_usage_error("out of memory");
+    o->npercentiles = 0;
+    int st = 0;
+    for (char *tok = strtok_r(copy, ",", &save); tok && st == 0; tok = strtok_r(NULL, ",", &save)) {
+        double p;
+        if (o->npercentiles == BLZ_STATS_MAX_PERCENTILES || !tool_parse_double(tok, &p)
+            || p < 0 || p > 100)
+            st = tool_usage_error("bad --percentiles '%s' (up to %d values 0..100)", s,
+                                  BLZ_STATS_MAX_PERCENTILES);
+        else
+            o->percentiles[o->npercentiles++] = p;
+    }
+    free(copy);
+    return st;
+}
+
+/* A JSON number, or null for NaN. */
+static void json_number(double v)
+{
+    if (isnan(v))
+        fputs("null", stdout);
+    else
+        printf("%.17g", v);
+}
+
+static void print_json(const blz_stats_options *o, const blz_stats *s)
+{
+    printf("{\"frames\": %lld, \"values\": %llu, \"nan_count\": %llu", (long long)s->frames,
+           (unsigned long long)s->values, (unsigned long long)s->nan_count);
+    const char *names[] = { "min", "max", "mean", "std" };
+    const double values[] = { s->min, s->max, s->mean, s->std };
+    for (int i = 0; i < 4; i++) {
+        printf(", \"%s\": ", names[i]);
+        json_number(values[i]);
+    }
+    fputs(", \"percentiles\": {", stdout);
+    for (int i = 0; i < o->npercentiles; i++) {
+        printf("%s\"%g\": ", i ? ", " : "", o->percentiles[i]);
+        json_number(s->percentiles[i]);
+    }
+    fputs("}}\n", stdout);
+}
+
+static void print_text(const blz_stats_options *o, const blz_stats *s)
+{
+    printf("frames      %lld\nvalues      %llu\nnan_count   %llu\n", (long long)s->frames,
+           (unsigned long long)s->values, (unsigned long long)s->nan_count);
+    printf("min         %.9g\nmax         %.9g\nmean        %.9g\nstd         %.9g\n", s->min,
+           s->max, s->mean, s->std);
+    for (int i = 0; i < o->npercentiles; i++)
+        printf("p%-10g %.9g\n", o->percentiles[i], s->percentiles[i]);
+}
+
+/* Parse argv; -1 after --help. */
+static int parse(int argc, char **argv, query_opts *run, blz_stats_options *o, bool *json,
+                 const char **path)
+{
+    static const struct option longopts[] = {
+        QUERY_SHARED_LONGOPTS,
+        { "percentiles", required_argument, NULL, 'P' }, { "json", no_argument, NULL, 'j' },
+        { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+    };
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        int st = query_take_option(run, c, optarg);
+        if (st == 0)
+            continue;
+        if (st != 1)
+            return st;
+        if (c == 'h') {
+            fputs(usage_text, stdout);
+            return -1;
+        }
+        if (c == 'j')
+            *json = true;
+        else if (c == 'P')
+            st = parse_percentiles(optarg, o);
+        else
+            st = tool_usage_error("stats: unknown option or missing value '%s'",
+                                  argv[optind - 1]);
+        if (st != 0)
+            return st;
+    }
+    if (argc - optind != 1)
+        return tool_usage_error("stats: expected one CACHE argument");
+    *path = argv[optind];
+    return 0;
+}
+
+int cmd_stats(int argc, char **argv)
+{
+    query_opts run = query_opts_defaults();
+    blz_stats_options o = blz_stats_defaults();
+    bool json = false;
+    const char *path = NULL;
+    int st = parse(argc, argv, &run, &o, &json, &path);
+    if (st != 0)
+        return st < 0 ? 0 : st;
+    o.frames = run.frames;
+    o.ram_budget = run.budget;
+    o.threads = run.threads;
+    blz_cache *cache;
+    st = query_open(path, &cache);
+    if (st != 0)
+        return st;
+    blz_plan plan;
+    blz_stats s;
+    if (run.explain) {
+        st = blz_stats_plan(cache, &o, &plan);
+        if (st == BLZ_OK)
+            query_print_plan("stats", cache, &plan);
+    } else {
+        st = blz_stats_compute(cache, &o, &s);
+        if (st == BLZ_OK)
+            (json ? print_json : print_text)(&o, &s);
+    }
+    blz_cache_close(cache);
+    return st == BLZ_OK ? 0 : tool_report(st);
+}
