@@ -30,6 +30,8 @@ grep -q "^geometry    50 x 40 pixels (width x height), 3 channels, float32$" "$d
 grep -q "^grid        3 time blocks x 3 tile rows x 4 tile columns = 36 chunks$" "$dir/out" \
     || fail "info grid"
 grep -q "^time span   0.04 s .. 0.4 s$" "$dir/out" || fail "info time span"
+grep -qF 'metadata    odd "key" = back\\slash\nnew line\ttab, grüße' "$dir/out" \
+    || fail "info metadata line: $(cat "$dir/out")"
 
 expect_exit 0 "$query" info --json "$cache"
 /usr/bin/python3 - "$dir/out" <<'PY' || fail "info --json content"

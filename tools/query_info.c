@@ -70,6 +70,24 @@ static summary summarise(const blz_cache *c)
     return s;
 }
 
+/* Text with backslashes and control characters shown as C escapes, so each pair stays
+ * on one line and reads back unambiguously. */
+static void print_escaped(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '\\')
+            fputs("\\\\", stdout);
+        else if (*p == '\n')
+            fputs("\\n", stdout);
+        else if (*p == '\t')
+            fputs("\\t", stdout);
+        else if (*p < 0x20 || *p == 0x7f)
+            printf("\\x%02x", *p);
+        else
+            putchar(*p);
+    }
+}
+
 static void print_text(const blz_cache *c, const summary *s)
 {
     const blz_layout *l = blz_cache_layout(c);
@@ -98,7 +116,11 @@ static void print_text(const blz_cache *c, const summary *s)
     for (size_t i = 0; i < blz_cache_meta_count(c); i++) {
         const char *key, *value;
         blz_cache_meta_at(c, i, &key, &value);
-        printf("%-11s %s = %s\n", i == 0 ? "metadata" : "", key, value);
+        printf("%-11s ", i == 0 ? "metadata" : "");
+        print_escaped(key);
+        fputs(" = ", stdout);
+        print_escaped(value);
+        putchar('\n');
     }
 }
 
