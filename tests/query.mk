@@ -9,3 +9,9 @@ TESTS += tests/test_reduce
 tests_test_reduce_SOURCES = tests/test_reduce.c
 tests_test_reduce_CFLAGS = $(TEST_CFLAGS)
 tests_test_reduce_LDADD = $(QUERY_TEST_LIBS)
+
+check_PROGRAMS += tests/test_outputs
+TESTS += tests/test_outputs
+tests_test_outputs_SOURCES = tests/test_outputs.c
+tests_test_outputs_CFLAGS = $(TEST_CFLAGS) $(TIFF_CFLAGS)
+tests_test_outputs_LDADD = $(TEST_LIBS) $(TIFF_LIBS)

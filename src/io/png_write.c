@@ -26,7 +26,8 @@ static int write_chunk(blz_atomic_file *f, const char type[4], const uint8_t *da
     put_be32(head, (uint32_t)n);
     memcpy(head + 4, type, 4);
     uLong c = crc32(0L, (const Bytef *)type, 4);
-    c = crc32_z(c, data, n);
+    if (n > 0) /* crc32_z(c, NULL, 0) would restart the CRC */
+        c = crc32_z(c, data, n);
     put_be32(crc, (uint32_t)c);
     int st = blz_atomic_write(f, head, sizeof head);
     if (st == BLZ_OK && n > 0)
