@@ -13,9 +13,10 @@
  *     (yuvj formats, color_range pc) and keep_luma_range keep the coded values;
  *   - R,G,B from YUV goes through swscale to rgb24 (8-bit) or rgb48 (deeper, then
  *     rescaled to 0..2^d - 1), with the frame's colour matrix and range;
- *   - formats the loops cannot read (bit-packed, mixed component depths, half floats,
- *     XYZ) go through swscale to gray16, rgb48 or yuv444p16 first and are delivered on
- *     the 16-bit scale (bit_depth 16).
+ *   - formats the loops cannot read (bit-packed like rgb565 or monob, mixed component
+ *     depths, half floats, XYZ, Bayer) go through swscale first: to gray8, rgb24 or
+ *     yuv444p when no component is deeper than 8 bits (delivered on the 8-bit scale),
+ *     else to gray16, rgb48 or yuv444p16 (16-bit scale); bit_depth says which.
  * Alpha is ignored. A scratch holds the per-thread swscale state and row buffers, so
  * several threads can convert with one plan each using its own scratch.
  */
