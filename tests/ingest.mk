@@ -15,3 +15,5 @@ TESTS += tests/test_ingest
 tests_test_ingest_SOURCES = tests/test_ingest.c
 tests_test_ingest_CFLAGS = $(TEST_CFLAGS) $(TIFF_CFLAGS)
 tests_test_ingest_LDADD = $(TEST_LIBS) $(TIFF_LIBS)
+dist_check_SCRIPTS += tests/ingest_cli.sh
+TESTS += tests/ingest_cli.sh
