@@ -15,3 +15,6 @@ TESTS += tests/test_outputs
 tests_test_outputs_SOURCES = tests/test_outputs.c
 tests_test_outputs_CFLAGS = $(TEST_CFLAGS) $(TIFF_CFLAGS)
 tests_test_outputs_LDADD = $(TEST_LIBS) $(TIFF_LIBS)
+
+dist_check_SCRIPTS += tests/query_cli.sh
+TESTS += tests/query_cli.sh

@@ -100,13 +100,15 @@ static int parse(int argc, char **argv, query_opts *run, blz_stats_options *o, b
             fputs(usage_text, stdout);
             return -1;
         }
-        if (c == 'j')
+        if (c == 'j') {
             *json = true;
-        else if (c == 'P')
+            st = 0;
+        } else if (c == 'P') {
             st = parse_percentiles(optarg, o);
-        else
+        } else {
             st = tool_usage_error("stats: unknown option or missing value '%s'",
                                   argv[optind - 1]);
+        }
         if (st != 0)
             return st;
     }
