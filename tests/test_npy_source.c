@@ -35,6 +35,7 @@ static const char *writer_py =
     "    d = t.astype(np.float64)\n"
     "    t = (0.299 * d[..., 0] + 0.587 * d[..., 1] + 0.114 * d[..., 2])\n"
     "    t = t.astype(np.float32)[..., None]\n"
+    "if t.shape[3] == 1 and rgb == '1': t = np.repeat(t, 3, axis=3)\n"
     "np.ascontiguousarray(t).astype('<f4').tofile(ref)\n";
 
 typedef struct npy_case {
@@ -115,6 +116,7 @@ static const npy_case cases[] = {
     { "<u2", "C", "2x5x6x1", "THWC", NULL, 0, 2, 5, 6, 1 },
     { "u1", "C", "4x5x3", "THW", "THW", 0, 4, 5, 3, 1 },
     { "u1", "C", "5x6x3", "HWC", "HWC", 0, 1, 5, 6, 1 },
+    { "<u2", "F", "3x5x6", "THW", NULL, 1, 3, 5, 6, 3 },
 };
 
 START_TEST(numpy_arrays_read_exactly)

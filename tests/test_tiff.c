@@ -130,7 +130,7 @@ static float expected(const stack_spec *k, int page, uint32_t y, uint32_t x, int
         v = 0.299 * (float)pattern(k, page, y, x, 0) + 0.587 * (float)pattern(k, page, y, x, 1) +
             0.114 * (float)pattern(k, page, y, x, 2);
     else
-        v = pattern(k, page, y, x, c);
+        v = pattern(k, page, y, x, k->photometric == PHOTOMETRIC_RGB ? c : 0);
     if (k->photometric == PHOTOMETRIC_MINISWHITE)
         v = ldexp(1.0, k->bits) - 1 - v;
     return (float)v;
@@ -145,7 +145,7 @@ static void check_stack(const stack_spec *k, int rgb)
     blz_source *s;
     const blz_source_options o = { .stream = -1, .rgb = rgb };
     ck_assert_msg(blz_tiff_stack_open(&s, path, &o) == BLZ_OK, "%s", blz_errmsg());
-    const int channels = rgb && k->photometric == PHOTOMETRIC_RGB ? 3 : 1;
+    const int channels = rgb ? 3 : 1;
     ck_assert_int_eq(s->info.width, (int)k->width);
     ck_assert_int_eq(s->info.height, (int)k->height);
     ck_assert_int_eq(s->info.channels, channels);
@@ -178,6 +178,7 @@ START_TEST(gray16_multipage_lzw_strips)
     const stack_spec k = { "w", 3, 37, 23, 1, 16, SAMPLEFORMAT_UINT, PHOTOMETRIC_MINISBLACK,
                            PLANARCONFIG_CONTIG, COMPRESSION_LZW, 0 };
     check_stack(&k, 0);
+    check_stack(&k, 1);   /* gray repeated in R, G, B */
 }
 END_TEST
 
@@ -234,6 +235,7 @@ START_TEST(miniswhite_is_inverted)
     const stack_spec k = { "w", 1, 10, 6, 1, 8, SAMPLEFORMAT_UINT, PHOTOMETRIC_MINISWHITE,
                            PLANARCONFIG_CONTIG, COMPRESSION_NONE, 0 };
     check_stack(&k, 0);
+    check_stack(&k, 1);
 }
 END_TEST
 

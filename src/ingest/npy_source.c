@@ -206,7 +206,7 @@ static int open_array(npy_source *ns, const blz_source_options *o)
         st = check_shape(ns);
     if (st != BLZ_OK)
         return st;
-    ns->rgb = o->rgb && ns->channels_in == 3;
+    ns->rgb = o->rgb != 0;
     st = map_file(ns);
     return st == BLZ_OK ? allocate_frame(ns) : st;
 }

@@ -40,7 +40,11 @@ static void load_channel(const void *data, int dtype, int big_endian, size_t str
 void blz_samples_convert_row(const blz_sample_row *row, size_t width, int rgb, float *out,
                              float *scratch)
 {
-    if (row->channels == 1) {
+    if (row->channels == 1 && rgb) {
+        load_channel(row->channel[0], row->dtype, row->big_endian, row->stride, width, out, 3);
+        for (size_t i = 0; i < width; i++)
+            out[3 * i + 1] = out[3 * i + 2] = out[3 * i];
+    } else if (row->channels == 1) {
         load_channel(row->channel[0], row->dtype, row->big_endian, row->stride, width, out, 1);
     } else if (rgb) {
         for (size_t c = 0; c < 3; c++)

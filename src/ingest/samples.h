@@ -21,8 +21,8 @@ typedef struct blz_sample_row {
     int channels;            /* 1 or 3 */
 } blz_sample_row;
 
-/* Convert a row into out: gray (1 value per pixel) or, when rgb and the row has 3
- * channels, R, G, B interleaved. scratch holds 2 * width floats. */
+/* Convert a row into out: gray (1 value per pixel) or, when rgb, R, G, B interleaved
+ * (a gray row repeated in all three). scratch holds 2 * width floats. */
 void blz_samples_convert_row(const blz_sample_row *row, size_t width, int rgb, float *out,
                              float *scratch);
 

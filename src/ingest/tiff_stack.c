@@ -38,7 +38,7 @@ typedef struct tiff_stack {
     page_format first;
     int dtype;                   /* enum blz_dtype of the samples */
     int channels_in;             /* 1 gray or 3 RGB channels read from each pixel */
-    int rgb;                     /* deliver RGB (when channels_in is 3) */
+    int rgb;                     /* deliver R, G, B (gray repeated in all three) */
     int skip_bad;
     int64_t pages, page;         /* page count; the current directory */
     unsigned char *samples;      /* one page of native samples, planes as stored */
@@ -215,7 +215,7 @@ static int read_tiles(tiff_stack *ts, int contig)
 static void convert_page(tiff_stack *ts, int contig)
 {
     const page_format *f = &ts->first;
-    const size_t w = f->width, out_row = w * (size_t)(ts->rgb ? ts->channels_in : 1);
+    const size_t w = f->width, out_row = w * (ts->rgb ? 3u : 1u);
     for (uint32_t y = 0; y < f->height; y++) {
         blz_sample_row row = { .stride = contig ? f->spp : 1u, .dtype = ts->dtype,
                                .big_endian = __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__,
@@ -227,7 +227,7 @@ static void convert_page(tiff_stack *ts, int contig)
     }
     if (f->photometric == PHOTOMETRIC_MINISWHITE) {
         const double white = ldexp(1.0, f->bits) - 1;
-        const size_t n = w * f->height;
+        const size_t n = out_row * f->height;
         for (size_t i = 0; i < n; i++)
             ts->frame[i] = (float)(white - ts->frame[i]);
     }
@@ -381,7 +381,7 @@ int blz_tiff_stack_open(blz_source **out, const char *path, const blz_source_opt
         st = accept_format(ts);
     }
     if (st == BLZ_OK) {
-        ts->rgb = o->rgb && ts->channels_in == 3;
+        ts->rgb = o->rgb != 0;
         st = allocate_frame(ts);
     }
     if (st != BLZ_OK) {
