@@ -18,3 +18,9 @@ tests_test_outputs_LDADD = $(TEST_LIBS) $(TIFF_LIBS)
 
 dist_check_SCRIPTS += tests/query_cli.sh
 TESTS += tests/query_cli.sh
+
+check_PROGRAMS += tests/test_budget
+TESTS += tests/test_budget
+tests_test_budget_SOURCES = tests/test_budget.c
+tests_test_budget_CFLAGS = $(TEST_CFLAGS)
+tests_test_budget_LDADD = $(QUERY_TEST_LIBS)
