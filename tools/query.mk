@@ -5,3 +5,4 @@ blitz_query_CFLAGS = $(AM_CFLAGS)
 blitz_query_LDADD = libtoolcommon.la libblitz.la
 blitz_query_SOURCES += tools/query_opts.c tools/query_opts.h tools/query_reduce.c \
 	tools/query_stats.c
+dist_man_MANS += docs/blitz-query.1
