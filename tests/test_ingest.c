@@ -309,6 +309,91 @@ START_TEST(tiff_from_ffmpeg_matches_raw_decode)
 }
 END_TEST
 
+/* The first bytes of a raw file, malloc'd. */
+static unsigned char *read_raw(const char *path, size_t bytes)
+{
+    unsigned char *v = malloc(bytes);
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fread(v, 1, bytes, f), bytes);
+    fclose(f);
+    return v;
+}
+
+START_TEST(video_selection_matches_ffmpeg_decode)
+{
+    ck_assert_msg(tu_have_ffmpeg(), "the ffmpeg command line is needed");
+    char *dir = tu_tmpdir();
+    char *video = tu_fmt("%s/v.mkv", dir), *raw = tu_fmt("%s/ref.gray", dir);
+    char *cache = tu_fmt("%s/v.blz", dir);
+    enum { VW = 48, VH = 32, VT = 12 };
+    ck_assert_int_eq(tu_sh("ffmpeg -v error -f lavfi -i testsrc2=s=%dx%d:r=25 -frames:v %d "
+                           "-c:v ffv1 -pix_fmt gray %s && ffmpeg -v error -i %s -f rawvideo "
+                           "-pix_fmt gray %s", VW, VH, VT, video, video, raw), 0);
+    unsigned char *ref = read_raw(raw, (size_t)VW * VH * VT);
+    blz_ingest_options o;
+    blz_ingest_options_init(&o);
+    o.start = 2;
+    o.stop = 9;
+    o.step = 3;
+    blz_ingest_report r;
+    const char *inputs[] = { video };
+    ck_assert_msg(blz_ingest(inputs, 1, cache, &o, &r) == BLZ_OK, "%s", blz_errmsg());
+    ck_assert_str_eq(r.source_kind, "video");
+    blz_cache *c;
+    ck_assert_int_eq(blz_cache_open(&c, cache, BLZ_OPEN_VERIFY), BLZ_OK);
+    ck_assert_int_eq(blz_cache_layout(c)->frames, 3);
+    double previous = -1;
+    for (int64_t t = 0; t < 3; t++) {
+        int64_t index;
+        double ts;
+        ck_assert_int_eq(blz_cache_frame_info(c, t, &index, &ts), BLZ_OK);
+        ck_assert_int_eq(index, 2 + 3 * t);
+        ck_assert_double_gt(ts, previous);
+        previous = ts;
+        float *v = read_frame(c, t);
+        const unsigned char *want = ref + (size_t)index * VW * VH;
+        for (int i = 0; i < VW * VH; i++)
+            ck_assert_float_eq(v[i], want[i]);
+        free(v);
+    }
+    blz_cache_close(c);
+    free(ref);
+    free(video);
+    free(raw);
+    free(cache);
+    tu_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+START_TEST(image_folder_records_ignored_files)
+{
+    ck_assert_msg(tu_have_ffmpeg(), "the ffmpeg command line is needed");
+    char *dir = tu_tmpdir();
+    char *cache = tu_fmt("%s/out.blz", dir), *shots = tu_fmt("%s/shots", dir);
+    ck_assert_int_eq(tu_sh("mkdir %s && cd %s && ffmpeg -v error -f lavfi -i "
+                           "testsrc2=s=16x8 -frames:v 3 -pix_fmt gray f%%d.png && "
+                           "echo notes > notes.txt", shots, shots), 0);
+    blz_ingest_options o;
+    blz_ingest_options_init(&o);
+    blz_ingest_report r;
+    const char *inputs[] = { shots };
+    ck_assert_msg(blz_ingest(inputs, 1, cache, &o, &r) == BLZ_OK, "%s", blz_errmsg());
+    ck_assert_int_eq(r.frames_written, 3);
+    ck_assert_int_eq(r.files_ignored, 1);
+    blz_cache *c;
+    ck_assert_int_eq(blz_cache_open(&c, cache, 0), BLZ_OK);
+    ck_assert_str_eq(blz_cache_meta_get(c, "source_kind"), "images");
+    ck_assert_str_eq(blz_cache_meta_get(c, "files_ignored"), "1");
+    blz_cache_close(c);
+    free(cache);
+    free(shots);
+    tu_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 static Suite *ingest_suite(void)
 {
     Suite *s = suite_create("ingest");
@@ -319,6 +404,8 @@ static Suite *ingest_suite(void)
     tcase_add_test(tc, budget_fits_time_block);
     tcase_add_test(tc, failures_leave_nothing);
     tcase_add_test(tc, tiff_from_ffmpeg_matches_raw_decode);
+    tcase_add_test(tc, video_selection_matches_ffmpeg_decode);
+    tcase_add_test(tc, image_folder_records_ignored_files);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -4,3 +4,4 @@ blitz_ingest_SOURCES = tools/blitz-ingest.c tools/ingest_args.c tools/ingest_arg
 	tools/ingest_progress.c tools/ingest_progress.h
 blitz_ingest_CFLAGS = $(AM_CFLAGS)
 blitz_ingest_LDADD = libtoolcommon.la libblitz.la
+dist_man_MANS += docs/blitz-ingest.1
