@@ -17,3 +17,4 @@ TESTS += tests/test_npy
 tests_test_npy_SOURCES = tests/test_npy.c
 tests_test_npy_CFLAGS = $(TEST_CFLAGS)
 tests_test_npy_LDADD = $(TEST_LIBS)
+include $(srcdir)/tests/fuzz.mk
