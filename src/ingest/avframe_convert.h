@@ -5,7 +5,7 @@
  * matrix) become float32, gray or R,G,B interleaved:
  *   - gray and RGB samples are read at native depth with plain loops: 8-bit 0..255,
  *     10-bit 0..1023, 16-bit 0..65535, float unchanged; gray from colour is
- *     0.299 R + 0.587 G + 0.114 B (in double); palettes are looked up first;
+ *     0.299 R + 0.587 G + 0.114 B (in float); palettes are looked up first;
  *   - from YUV, gray is the luma plane read directly. Limited-range luma is expanded to
  *     the full scale like the ffmpeg command line and OpenCV do it:
  *     (Y - 16 k) * (2^d - 1) / (219 k), k = 2^(d - 8), clamped to 0..2^d - 1 (so 8-bit

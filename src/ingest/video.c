@@ -44,6 +44,8 @@ typedef struct video_state {
     int stream;
     AVRational time_base;
     int64_t next_index;          /* position of the next decoded (or lost) frame */
+    int flushed;                 /* the end of the file reached, the decoder drained */
+    struct stat file;            /* size and mtime, for the identity */
     int skip_bad, rgb, keep_luma_range;
     blz_convert_plan reference;  /* plan of the stream's declared layout */
     blz_convert_plan current;    /* plan of the layout the last frame had */
@@ -60,11 +62,10 @@ static int ffmpeg_fail(int status, const char *path, const char *what, int av_er
 
 static int open_container(video_state *v)
 {
-    struct stat st;
-    if (stat(v->path, &st) != 0)
+    if (stat(v->path, &v->file) != 0)
         return blz_fail(errno == ENOENT ? BLZ_ERR_NOENT : BLZ_ERR_IO, "%s: %s", v->path,
                         strerror(errno));
-    if (!S_ISREG(st.st_mode))
+    if (!S_ISREG(v->file.st_mode))
         return blz_fail(BLZ_ERR_UNSUPPORTED, "%s: not a regular file", v->path);
     int rc = avformat_open_input(&v->format, v->path, NULL, NULL);
     if (rc < 0)
@@ -177,7 +178,6 @@ static int plan_stream(video_state *v)
 static void describe(const video_state *v, blz_source_info *info)
 {
     const AVStream *st = v->format->streams[v->stream];
-    struct stat fs;
     memset(info, 0, sizeof *info);
     info->width = v->reference.layout.width;
     info->height = v->reference.layout.height;
@@ -191,9 +191,9 @@ static void describe(const video_state *v, blz_source_info *info)
     snprintf(info->codec, sizeof info->codec, "%s", v->decoder->codec->name);
     snprintf(info->pixel_format, sizeof info->pixel_format, "%s",
              av_get_pix_fmt_name(v->reference.layout.format));
-    if (stat(v->path, &fs) == 0)
-        snprintf(info->identity, sizeof info->identity, "size=%lld mtime=%lld.%09ld",
-                 (long long)fs.st_size, (long long)fs.st_mtim.tv_sec, fs.st_mtim.tv_nsec);
+    snprintf(info->identity, sizeof info->identity, "size=%lld mtime=%lld.%09ld",
+             (long long)v->file.st_size, (long long)v->file.st_mtim.tv_sec,
+             v->file.st_mtim.tv_nsec);
 }
 
 /* Hand the decoder the next packet of our stream, or the flush request at the end.
@@ -205,8 +205,10 @@ static int feed_decoder(video_state *v, int *refused)
     for (;;) {
         int rc = av_read_frame(v->format, v->packet);
         if (rc == AVERROR_EOF) {
-            avcodec_send_packet(v->decoder, NULL);
-            return BLZ_OK;
+            v->flushed = 1;
+            rc = avcodec_send_packet(v->decoder, NULL);
+            return rc < 0 ? ffmpeg_fail(BLZ_ERR_DECODE, v->path, "flushing the decoder", rc)
+                          : BLZ_OK;
         }
         if (rc < 0) {
             char what[64];
@@ -237,8 +239,8 @@ static int decode_one(video_state *v, int *outcome)
             *outcome = damaged ? AVERROR_INVALIDDATA : DECODED_FRAME;
             return BLZ_OK;
         }
-        if (rc != AVERROR(EAGAIN)) {
-            *outcome = rc == AVERROR_EOF ? DECODED_END : rc;
+        if (rc != AVERROR(EAGAIN) || v->flushed) {
+            *outcome = rc == AVERROR_EOF || rc == AVERROR(EAGAIN) ? DECODED_END : rc;
             return BLZ_OK;
         }
         int status = feed_decoder(v, &rc);
