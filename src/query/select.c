@@ -22,19 +22,22 @@ typedef struct value_scan {
 static value_scan scan_values(const float *v, size_t n)
 {
     const float limit = 16777216.0f; /* 2^24: beyond it every float is an integer */
-    size_t nans = 0;
+    int32_t nans = 0;
     float lo = INFINITY, hi = -INFINITY;
-    int integers = 1;
-#pragma omp simd reduction(+ : nans) reduction(min : lo) reduction(max : hi) reduction(& : integers)
+#pragma omp simd reduction(+ : nans) reduction(min : lo) reduction(max : hi)
     for (size_t i = 0; i < n; i++) {
         float x = v[i];
-        float clamped = fminf(fmaxf(x, -limit), limit);
         nans += x != x;
-        lo = fminf(lo, x);
-        hi = fmaxf(hi, x);
-        integers &= (x != x) | ((float)(int32_t)clamped == x);
+        lo = x < lo ? x : lo; /* comparisons, not fminf: they vectorise, NaN never wins */
+        hi = x > hi ? x : hi;
     }
-    return (value_scan){ nans, lo, hi, integers != 0 };
+    int32_t integers = nans == 0 && lo >= -limit && hi <= limit;
+    if (integers) {
+#pragma omp simd reduction(& : integers)
+        for (size_t i = 0; i < n; i++)
+            integers &= (float)(int32_t)v[i] == v[i];
+    }
+    return (value_scan){ (size_t)nans, lo, hi, integers != 0 };
 }
 
 /* Move the non-NaN values to the front; returns how many there are. */
@@ -161,7 +164,7 @@ static float min_of(const float *v, size_t n)
     float m = v[0];
 #pragma omp simd reduction(min : m)
     for (size_t i = 1; i < n; i++)
-        m = fminf(m, v[i]);
+        m = v[i] < m ? v[i] : m;
     return m;
 }
 
