@@ -422,6 +422,34 @@ START_TEST(test_corrupt_middle)
 }
 END_TEST
 
+/* An FFV1 file (with slice CRCs) cut at 60%: the cut frame fails to decode (an error,
+ * or skipped and recorded); the frames before it come out. Codecs without checksums
+ * may decode or drop a cut frame unnoticed (h264 does). */
+START_TEST(test_truncated)
+{
+    char *video = tu_fmt("%s/cut.avi", tmp);
+    ck_assert_int_eq(tu_sh("ffmpeg -v error -f lavfi -i \"testsrc2=s=64x48:r=10:d=3,"
+                           "noise=alls=40:allf=t\" -pix_fmt yuv420p -c:v ffv1 -slicecrc 1 %s", video), 0);
+    size_t n;
+    unsigned char *bytes = slurp(video, &n);
+    spit(video, bytes, n * 6 / 10);
+    free(bytes);
+    blz_source_options o = default_options();
+    decoded d;
+    ck_assert_int_eq(decode_all(video, &o, &d), BLZ_ERR_DECODE);
+    ck_assert_ptr_nonnull(strstr(blz_errmsg(), video));
+    size_t before = d.frames;
+    ck_assert_int_gt(before, 0);
+    decoded_free(&d);
+    o.skip_bad = 1;
+    ck_assert_int_eq(decode_all(video, &o, &d), 0);
+    ck_assert_int_eq(d.frames, before);
+    ck_assert_int_eq(d.n_skipped, 1);
+    decoded_free(&d);
+    free(video);
+}
+END_TEST
+
 START_TEST(test_unreadable_inputs)
 {
     blz_source_options o = default_options();
@@ -461,6 +489,7 @@ static Suite *video_suite(void)
     tcase_add_test(tc, test_vfr_timestamps);
     tcase_add_test(tc, test_stream_selection);
     tcase_add_test(tc, test_corrupt_middle);
+    tcase_add_test(tc, test_truncated);
     tcase_add_test(tc, test_unreadable_inputs);
     suite_add_tcase(s, tc);
     return s;
