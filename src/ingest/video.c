@@ -8,8 +8,10 @@
  * variable-frame-rate files come out right. A packet the decoder refuses, or a frame
  * it marks as corrupt, counts as one lost frame at the current position: an error
  * (BLZ_ERR_DECODE naming the file and frame) by default, or skipped and recorded with
- * skip_bad. Frames the caller does not want are decoded (to keep the count exact) but
- * not converted.
+ * skip_bad. Damage is seen only where FFmpeg reports it (FFV1 slice CRCs, mpeg4 and
+ * truncated packets); decoders asked to output corrupt frames flag them, and those
+ * count as lost too, but h264 conceals most damage silently. Frames the caller does
+ * not want are decoded (to keep the count exact) but not converted.
  */
 #include <errno.h>
 #include <math.h>
@@ -125,6 +127,7 @@ static int open_decoder(video_state *v, int threads)
         return ffmpeg_fail(BLZ_ERR_UNSUPPORTED, v->path, "decoder parameters", rc);
     v->decoder->thread_count = threads > 0 ? threads : DEFAULT_DECODER_THREADS;
     v->decoder->pkt_timebase = v->time_base;
+    /* Corrupt frames come out flagged rather than being withheld, so they are counted. */
     v->decoder->flags |= AV_CODEC_FLAG_OUTPUT_CORRUPT;
     rc = avcodec_open2(v->decoder, codec, NULL);
     if (rc < 0)
