@@ -65,8 +65,8 @@ static void check_case(const npy_case *k)
     FILE *f = fopen(py, "w");
     fputs(writer_py, f);
     fclose(f);
-    ck_assert_int_eq(tu_sh("/usr/bin/python3 %s %s %s '%s' %s %s %s %d", py, npy, ref, k->dtype,
-                           k->order, k->shape, k->layout, k->rgb), 0);
+    ck_assert_int_eq(tu_sh("/usr/bin/python3 %s %s %s '%s' %s %s %s %d", py, npy, ref,
+                           k->dtype, k->order, k->shape, k->layout, k->rgb), 0);
     blz_source *s;
     const blz_source_options o = { .stream = -1, .rgb = k->rgb, .axes = k->axes };
     ck_assert_msg(blz_npy_source_open(&s, npy, &o) == BLZ_OK, "%s", blz_errmsg());

@@ -95,7 +95,8 @@ static void write_stack(const char *path, const stack_spec *k)
     TIFF *tif = TIFFOpen(path, k->mode);
     ck_assert_ptr_nonnull(tif);
     const uint32_t block = k->tile ? k->tile : k->width;
-    unsigned char *buf = malloc((size_t)block * (k->tile ? k->tile : 1) * k->spp * k->bits / 8);
+    const size_t rows = k->tile ? k->tile : 1;
+    unsigned char *buf = malloc((size_t)block * rows * k->spp * k->bits / 8);
     for (int page = 0; page < k->pages; page++) {
         TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, k->width);
         TIFFSetField(tif, TIFFTAG_IMAGELENGTH, k->height);
@@ -127,7 +128,8 @@ static float expected(const stack_spec *k, int page, uint32_t y, uint32_t x, int
 {
     double v;
     if (k->photometric == PHOTOMETRIC_RGB && !rgb)
-        v = 0.299 * (float)pattern(k, page, y, x, 0) + 0.587 * (float)pattern(k, page, y, x, 1) +
+        v = 0.299 * (float)pattern(k, page, y, x, 0) +
+            0.587 * (float)pattern(k, page, y, x, 1) +
             0.114 * (float)pattern(k, page, y, x, 2);
     else
         v = pattern(k, page, y, x, k->photometric == PHOTOMETRIC_RGB ? c : 0);

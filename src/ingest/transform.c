@@ -5,12 +5,14 @@
  * along an axis of S source and D output pixels covers the source interval
  * [d*S/D, (d+1)*S/D), and its value is the mean of the source pixels weighted by how
  * much of each lies in that interval. In two dimensions the overlap of a pixel is the
- * product of its overlaps along each axis, so the resize is separable: a horizontal pass
- * over the source rows the crop window needs, then a vertical pass. Overlaps are
+ * product of its overlaps along each axis, so the resize is separable: for each output
+ * row, the source rows it covers are combined (a vectorisable pass over the columns the
+ * crop window needs), then that row is resampled horizontally. Overlaps are
  * computed in integers (units of 1/(S*D) pixel), so integer factors give exact block
  * means up to float rounding. The weights are planned once, for the cropped window only.
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,7 +38,7 @@ struct blz_transform {
     int transpose, flip_x, flip_y;
     int32_t out_w, out_h;
     axis_taps cols, rows;        /* resize weights for the window (when resize) */
-    float *row_pass;             /* horizontally resized source rows (when resize) */
+    float *column_sum;           /* one row of vertically combined source pixels */
     float *stage;                /* the cropped frame before orientation (when needed) */
 };
 
@@ -89,7 +91,7 @@ void blz_transform_free(blz_transform *t)
         return;
     taps_free(&t->cols);
     taps_free(&t->rows);
-    free(t->row_pass);
+    free(t->column_sum);
     free(t->stage);
     free(t);
 }
@@ -154,11 +156,11 @@ static int plan_buffers(blz_transform *t, int32_t rw, int32_t rh)
             st = taps_plan(&t->rows, t->src_h, rh, t->crop_y, t->crop_h);
         if (st != BLZ_OK)
             return st;
-        if (!blz_mul3_size((size_t)(t->rows.src_hi - t->rows.src_lo), (size_t)t->crop_w,
-                           (size_t)t->channels, &pass_values))
+        if (!blz_mul_size((size_t)(t->cols.src_hi - t->cols.src_lo), (size_t)t->channels,
+                          &pass_values))
             return blz_fail(BLZ_ERR_RANGE, "transform: resize buffer is too large");
-        t->row_pass = malloc(pass_values * sizeof *t->row_pass);
-        if (!t->row_pass)
+        t->column_sum = malloc(pass_values * sizeof *t->column_sum);
+        if (!t->column_sum)
             return blz_fail(BLZ_ERR_NOMEM, "transform: no memory for the resize buffer");
     }
     const int reframed = t->resize || t->crop_w != t->src_w || t->crop_h != t->src_h;
@@ -211,53 +213,62 @@ void blz_transform_output_size(const blz_transform *t, int32_t *width, int32_t *
     *height = t->out_h;
 }
 
-/* Horizontal pass: resize the needed source rows to the window's columns. */
-static void resize_rows(blz_transform *t, const float *src)
+/* Vertical step: combine the source rows of output row i over the needed columns. */
+static void combine_rows(blz_transform *t, const float *src, int32_t i)
+{
+    const axis_taps *a = &t->rows;
+    const size_t c_n = (size_t)t->channels, src_row = (size_t)t->src_w * c_n;
+    const size_t lo = (size_t)t->cols.src_lo * c_n;
+    const size_t n = (size_t)(t->cols.src_hi - t->cols.src_lo) * c_n;
+    const float *w = a->weight + a->offset[i];
+    const float *in = src + (size_t)a->first[i] * src_row + lo;
+    float *o = t->column_sum;
+    for (size_t v = 0; v < n; v++)
+        o[v] = w[0] * in[v];
+    for (int32_t k = 1; k < a->count[i]; k++) {
+        const float *p = in + (size_t)k * src_row;
+        for (size_t v = 0; v < n; v++)
+            o[v] += w[k] * p[v];
+    }
+}
+
+/* Horizontal step: resample the combined row into one output row of c_n channels
+ * (inlined with constant c_n for the common channel counts). */
+static inline __attribute__((always_inline)) void
+resample_row_n(const blz_transform *t, float *dst, const size_t c_n)
 {
     const axis_taps *a = &t->cols;
-    const size_t c_n = (size_t)t->channels, src_row = (size_t)t->src_w * c_n;
-    const size_t out_row = (size_t)t->crop_w * c_n;
-    for (int32_t r = t->rows.src_lo; r < t->rows.src_hi; r++) {
-        const float *in = src + (size_t)r * src_row;
-        float *o = t->row_pass + (size_t)(r - t->rows.src_lo) * out_row;
-        for (int32_t j = 0; j < a->n; j++) {
-            const float *w = a->weight + a->offset[j];
-            const float *p = in + (size_t)a->first[j] * c_n;
-            for (size_t c = 0; c < c_n; c++) {
-                float sum = 0;
-                for (int32_t k = 0; k < a->count[j]; k++)
-                    sum += w[k] * p[(size_t)k * c_n + c];
-                o[(size_t)j * c_n + c] = sum;
-            }
+    for (int32_t j = 0; j < a->n; j++) {
+        const float *w = a->weight + a->offset[j];
+        const float *p = t->column_sum + (size_t)(a->first[j] - a->src_lo) * c_n;
+        for (size_t c = 0; c < c_n; c++) {
+            float sum = 0;
+            for (int32_t k = 0; k < a->count[j]; k++)
+                sum += w[k] * p[(size_t)k * c_n + c];
+            dst[(size_t)j * c_n + c] = sum;
         }
     }
 }
 
-/* Vertical pass: combine the horizontally resized rows into the output rows. */
-static void resize_columns(const blz_transform *t, float *dst)
+static void resample_row(const blz_transform *t, float *dst)
 {
-    const axis_taps *a = &t->rows;
-    const size_t row = (size_t)t->crop_w * (size_t)t->channels;
-    for (int32_t i = 0; i < a->n; i++) {
-        float *o = dst + (size_t)i * row;
-        const float *w = a->weight + a->offset[i];
-        const float *in = t->row_pass + (size_t)(a->first[i] - a->src_lo) * row;
-        for (size_t v = 0; v < row; v++)
-            o[v] = w[0] * in[v];
-        for (int32_t k = 1; k < a->count[i]; k++) {
-            const float *p = in + (size_t)k * row;
-            for (size_t v = 0; v < row; v++)
-                o[v] += w[k] * p[v];
-        }
-    }
+    if (t->channels == 1)
+        resample_row_n(t, dst, 1);
+    else if (t->channels == 3)
+        resample_row_n(t, dst, 3);
+    else
+        resample_row_n(t, dst, (size_t)t->channels);
 }
 
 /* Resize and crop src into the crop_w x crop_h frame dst. */
 static void reframe(blz_transform *t, const float *src, float *dst)
 {
     if (t->resize) {
-        resize_rows(t, src);
-        resize_columns(t, dst);
+        const size_t out_row = (size_t)t->crop_w * (size_t)t->channels;
+        for (int32_t i = 0; i < t->rows.n; i++) {
+            combine_rows(t, src, i);
+            resample_row(t, dst + (size_t)i * out_row);
+        }
         return;
     }
     const size_t c_n = (size_t)t->channels, row = (size_t)t->crop_w * c_n;
@@ -267,21 +278,39 @@ static void reframe(blz_transform *t, const float *src, float *dst)
                row * sizeof *dst);
 }
 
-/* Transpose and flip the crop_w x crop_h frame a into dst. */
+/* Transpose and flip the crop_w x crop_h frame a into dst, in square blocks so that a
+ * transpose reads and writes within a few cache lines at a time. Along an output row
+ * the source pixel moves by a fixed step: +-1 pixel, or +-1 row when transposed. */
+static inline __attribute__((always_inline)) void
+orient_n(const blz_transform *t, const float *a, float *dst, const size_t c_n)
+{
+    enum { BLOCK = 32 };
+    const ptrdiff_t row = t->crop_w;
+    const ptrdiff_t along = t->transpose ? row : 1, across = t->transpose ? 1 : row;
+    const ptrdiff_t step = t->flip_x ? -along : along;
+    for (int32_t by = 0; by < t->out_h; by += BLOCK)
+        for (int32_t bx = 0; bx < t->out_w; bx += BLOCK) {
+            const int32_t x_end = bx + BLOCK < t->out_w ? bx + BLOCK : t->out_w;
+            const int32_t fx0 = t->flip_x ? t->out_w - 1 - bx : bx;
+            for (int32_t y = by; y < by + BLOCK && y < t->out_h; y++) {
+                const int32_t fy = t->flip_y ? t->out_h - 1 - y : y;
+                const float *p = a + (fx0 * along + fy * across) * (ptrdiff_t)c_n;
+                float *o = dst + ((size_t)y * (size_t)t->out_w + (size_t)bx) * c_n;
+                for (int32_t x = bx; x < x_end; x++, p += step * (ptrdiff_t)c_n, o += c_n)
+                    for (size_t c = 0; c < c_n; c++)
+                        o[c] = p[c];
+            }
+        }
+}
+
 static void orient(const blz_transform *t, const float *a, float *dst)
 {
-    const size_t c_n = (size_t)t->channels;
-    for (int32_t y = 0; y < t->out_h; y++) {
-        const int32_t fy = t->flip_y ? t->out_h - 1 - y : y;
-        float *o = dst + (size_t)y * (size_t)t->out_w * c_n;
-        for (int32_t x = 0; x < t->out_w; x++) {
-            const int32_t fx = t->flip_x ? t->out_w - 1 - x : x;
-            const size_t at = t->transpose ? (size_t)fx * (size_t)t->crop_w + (size_t)fy
-                                           : (size_t)fy * (size_t)t->crop_w + (size_t)fx;
-            for (size_t c = 0; c < c_n; c++)
-                o[(size_t)x * c_n + c] = a[at * c_n + c];
-        }
-    }
+    if (t->channels == 1)
+        orient_n(t, a, dst, 1);
+    else if (t->channels == 3)
+        orient_n(t, a, dst, 3);
+    else
+        orient_n(t, a, dst, (size_t)t->channels);
 }
 
 void blz_transform_apply(blz_transform *t, const float *src, float *dst)
