@@ -85,13 +85,15 @@ static void check_chunk(const fixture *f, const blz_layout *l, blz_chunk_buf *bu
     int64_t id = blz_chunk_id(l, tb, ty, tx);
     ck_assert_int_eq(blz_cache_verify_chunk(f->cache, id), BLZ_OK);
     ck_assert_int_eq(blz_cache_chunk(f->cache, id, buf, &v), BLZ_OK);
-    size_t i = 0;
+    size_t i = 0, bad = SIZE_MAX;
     for (int32_t lt = 0; lt < l->ct; lt++)
         for (int32_t ly = 0; ly < l->th; ly++)
             for (int32_t lx = 0; lx < l->tw; lx++)
                 for (int32_t c = 0; c < l->channels; c++, i++)
-                    ck_assert_msg(v[i] == expected(f, l, tb, ty, tx, lt, ly, lx, c),
-                                  "chunk %lld value %zu: %g", (long long)id, i, (double)v[i]);
+                    if (bad == SIZE_MAX && v[i] != expected(f, l, tb, ty, tx, lt, ly, lx, c))
+                        bad = i;
+    ck_assert_msg(bad == SIZE_MAX, "chunk %lld value %zu: %g", (long long)id, bad,
+                  bad == SIZE_MAX ? 0.0 : (double)v[bad]);
 }
 
 static void check_layout(const fixture *f, const blz_layout *l)
@@ -157,12 +159,16 @@ static void check_region(const fixture *f, blz_chunk_buf *buf, int64_t t, int32_
     float *dst = malloc((size_t)w * (size_t)h * (size_t)C * sizeof *dst);
     ck_assert_int_eq(blz_cache_read_region(f->cache, t, x0, y0, w, h, buf, dst), BLZ_OK);
     const float *frame = f->frames + (size_t)t * (size_t)f->g.h * (size_t)f->g.w * (size_t)C;
+    int32_t bad_x = -1, bad_y = -1;
     for (int32_t y = 0; y < h; y++)
         for (int32_t x = 0; x < w * C; x++)
-            ck_assert_msg(dst[(size_t)y * (size_t)w * (size_t)C + (size_t)x] ==
-                              frame[(size_t)(y0 + y) * (size_t)f->g.w * (size_t)C +
-                                    (size_t)x0 * (size_t)C + (size_t)x],
-                          "frame %lld region value (%d, %d)", (long long)t, x, y);
+            if (bad_y < 0 && dst[(size_t)y * (size_t)w * (size_t)C + (size_t)x] !=
+                                 frame[(size_t)(y0 + y) * (size_t)f->g.w * (size_t)C +
+                                       (size_t)x0 * (size_t)C + (size_t)x]) {
+                bad_x = x;
+                bad_y = y;
+            }
+    ck_assert_msg(bad_y < 0, "frame %lld region value (%d, %d)", (long long)t, bad_x, bad_y);
     free(dst);
 }
 
