@@ -35,6 +35,10 @@ expect() {
     exit 99
 
 expect 66 "missing input" -- "$work/none.npy" -o "$work/x.blz"
+: >"$work/empty.mp4"
+expect 65 "empty input" -- "$work/empty.mp4" -o "$work/x.blz"
+grep -q 'empty.mp4: empty file' "$work/err" || fail "empty input: $(cat "$work/err")"
+rm "$work/empty.mp4"
 expect 64 "no output" -- "$work/a.npy"
 expect 64 "no input" -- -o "$work/x.blz"
 expect 64 "unknown option" -- "$work/a.npy" -o "$work/x.blz" --bogus
@@ -88,5 +92,26 @@ EOF
 grep -q 'frames' "$work/err" || fail "no progress line: $(cat "$work/err")"
 [ -s "$work/out" ] && fail "stdout not empty without --json"
 grep -q "$(printf '\r')" "$work/err" && fail "carriage return in non-terminal progress"
+
+# SIGTERM mid-stream (SIGINT is ignored by background jobs of a script, and the tool
+# leaves ignored signals ignored): exit 143 and no file left. The input is a sparse 6.5 GB array that
+# cannot be ingested before the signal comes; the signal is sent once a progress line
+# shows that frames are flowing.
+/usr/bin/python3 -c 'import numpy as np; np.lib.format.open_memmap("'"$work"'/big.npy", mode="w+", dtype="u1", shape=(100000, 256, 256))' ||
+    exit 99
+rm -f "$work/err"
+"$tool" "$work/big.npy" -o "$work/big.blz" 2>"$work/err" &
+pid=$!
+tries=0
+while ! grep -q frames "$work/err" 2>/dev/null && [ $tries -lt 600 ]; do
+    sleep 0.1
+    tries=$((tries + 1))
+done
+kill -TERM $pid
+wait $pid
+got=$?
+[ $got -eq 143 ] || fail "SIGTERM: exit $got, expected 143 ($(cat "$work/err"))"
+ls "$work" | grep -q big.blz && fail "SIGTERM left a file: $(ls "$work")"
+grep -q 'cancelled' "$work/err" || fail "SIGTERM: no message ($(cat "$work/err"))"
 
 exit $((failures > 0))

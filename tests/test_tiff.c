@@ -319,6 +319,36 @@ START_TEST(broken_file_refused_silently)
 }
 END_TEST
 
+START_TEST(dispatch_by_extension)
+{
+    char *dir = tu_tmpdir();
+    char *tif = tu_fmt("%s/STACK.TIFF", dir), *empty = tu_fmt("%s/e.tif", dir);
+    char *missing = tu_fmt("%s/none.tif", dir);
+    const stack_spec k = { "w", 2, 8, 4, 1, 16, SAMPLEFORMAT_UINT, PHOTOMETRIC_MINISBLACK,
+                           PLANARCONFIG_CONTIG, COMPRESSION_NONE, 0 };
+    write_stack(tif, &k);
+    blz_source *s;
+    const char *one[] = { tif };
+    ck_assert_int_eq(blz_source_open(&s, one, 1, NULL), BLZ_OK);
+    ck_assert_str_eq(s->info.kind, "tiff");
+    ck_assert_ptr_nonnull(strstr(s->info.identity, "size="));
+    blz_source_close(s);
+    ck_assert_int_eq(tu_sh(": > %s", empty), 0);
+    one[0] = empty;
+    ck_assert_int_eq(blz_source_open(&s, one, 1, NULL), BLZ_ERR_EMPTY);
+    ck_assert_ptr_nonnull(strstr(blz_errmsg(), "e.tif"));
+    one[0] = missing;
+    ck_assert_int_eq(blz_source_open(&s, one, 1, NULL), BLZ_ERR_NOENT);
+    ck_assert_ptr_nonnull(strstr(blz_errmsg(), "none.tif"));
+    ck_assert_int_eq(blz_source_open(&s, one, 0, NULL), BLZ_ERR_INVALID);
+    free(tif);
+    free(empty);
+    free(missing);
+    tu_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 static Suite *tiff_suite(void)
 {
     Suite *s = suite_create("tiff");
@@ -332,6 +362,7 @@ static Suite *tiff_suite(void)
     tcase_add_test(tc, unwanted_pages_are_skipped);
     tcase_add_test(tc, differing_page_refused);
     tcase_add_test(tc, broken_file_refused_silently);
+    tcase_add_test(tc, dispatch_by_extension);
     suite_add_tcase(s, tc);
     return s;
 }

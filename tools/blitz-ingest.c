@@ -2,8 +2,8 @@
  * blitz-ingest.c - decode a video, image sequence, TIFF stack or .npy into a blitz cache.
  *
  * The tool parses options (ingest_args.c), installs signal handling (SIGINT and SIGTERM
- * cancel the ingest through the progress callback, so the temporary file is removed;
- * SIGXFSZ is ignored so that a file-size limit becomes a write error), calls
+ * cancel the ingest through the progress callback, so the temporary file is removed; a
+ * second one terminates at once; SIGXFSZ is ignored so that a file-size limit becomes a write error), calls
  * blz_ingest() and reports: a progress line on stderr, one error line on failure, and
  * with --json a summary object on stdout. Exit codes are sysexits.h (tools/common.h),
  * 128 + the signal number when interrupted.
@@ -24,14 +24,23 @@ static void on_stop_signal(int sig)
     stop_signal = sig;
 }
 
-static void install_signals(void)
+/* Catch sig unless it was ignored when the tool started (nohup, background jobs). */
+static void catch_signal(int sig)
 {
     struct sigaction sa;
+    if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
+        return;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_stop_signal;
+    sa.sa_flags = SA_RESETHAND;   /* a second signal ends the process at once */
     sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    sigaction(sig, &sa, NULL);
+}
+
+static void install_signals(void)
+{
+    catch_signal(SIGINT);
+    catch_signal(SIGTERM);
     signal(SIGXFSZ, SIG_IGN);
 }
 
