@@ -231,6 +231,75 @@ static void write_mixed_tiff(const char *path)
     TIFFClose(tif);
 }
 
+/* Three deflate-compressed 8-bit pages whose second page's data is garbage. */
+static void write_damaged_tiff(const char *path)
+{
+    TIFF *tif = TIFFOpen(path, "w");
+    ck_assert_ptr_nonnull(tif);
+    unsigned char row[16];
+    for (uint32_t page = 0; page < 3; page++) {
+        TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, 16u);
+        TIFFSetField(tif, TIFFTAG_IMAGELENGTH, 8u);
+        TIFFSetField(tif, TIFFTAG_BITSPERSAMPLE, 8);
+        TIFFSetField(tif, TIFFTAG_SAMPLESPERPIXEL, 1);
+        TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK);
+        TIFFSetField(tif, TIFFTAG_COMPRESSION, COMPRESSION_ADOBE_DEFLATE);
+        TIFFSetField(tif, TIFFTAG_ROWSPERSTRIP, 8u);
+        for (uint32_t y = 0; y < 8; y++) {
+            for (int x = 0; x < 16; x++)
+                row[x] = (unsigned char)(page * 50 + y * 16 + (uint32_t)x);
+            ck_assert_int_eq(TIFFWriteScanline(tif, row, y, 0), 1);
+        }
+        ck_assert_int_eq(TIFFWriteDirectory(tif), 1);
+    }
+    TIFFClose(tif);
+    tif = TIFFOpen(path, "r");
+    ck_assert_int_eq(TIFFSetDirectory(tif, 1), 1);
+    uint64_t *offsets, *counts;
+    ck_assert_int_eq(TIFFGetField(tif, TIFFTAG_STRIPOFFSETS, &offsets), 1);
+    ck_assert_int_eq(TIFFGetField(tif, TIFFTAG_STRIPBYTECOUNTS, &counts), 1);
+    const long at = (long)offsets[0], n = (long)counts[0];
+    TIFFClose(tif);
+    FILE *f = fopen(path, "r+b");
+    ck_assert_int_eq(fseek(f, at, SEEK_SET), 0);
+    for (long i = 0; i < n; i++)
+        fputc(0xff, f);
+    fclose(f);
+}
+
+START_TEST(undecodable_page_fails_or_is_skipped)
+{
+    fixture fx = make_fixture();
+    char *tif = tu_fmt("%s/damaged.tif", fx.dir);
+    write_damaged_tiff(tif);
+    blz_ingest_options o;
+    blz_ingest_options_init(&o);
+    ck_assert_int_eq(ingest_one(tif, fx.cache, &o, NULL), BLZ_ERR_DECODE);
+    ck_assert_ptr_nonnull(strstr(blz_errmsg(), "damaged.tif: page 1"));
+    ck_assert(!tu_exists(fx.cache));
+    o.skip_bad = 1;
+    blz_ingest_report r;
+    ck_assert_msg(ingest_one(tif, fx.cache, &o, &r) == BLZ_OK, "%s", blz_errmsg());
+    ck_assert_int_eq(r.frames_written, 2);
+    ck_assert_uint_eq(r.n_skipped, 1);
+    ck_assert_int_eq(r.skipped[0], 1);
+    blz_cache *c;
+    ck_assert_int_eq(blz_cache_open(&c, fx.cache, 0), BLZ_OK);
+    ck_assert_str_eq(blz_cache_meta_get(c, "skipped_frames"), "1");
+    int64_t index;
+    double ts;
+    ck_assert_int_eq(blz_cache_frame_info(c, 1, &index, &ts), BLZ_OK);
+    ck_assert_int_eq(index, 2);
+    float *v = read_frame(c, 1);
+    ck_assert_float_eq(v[3 * 16 + 5], 100 + 3 * 16 + 5);
+    free(v);
+    blz_cache_close(c);
+    blz_ingest_report_free(&r);
+    free(tif);
+    drop_fixture(&fx);
+}
+END_TEST
+
 static int cancel_at_three(void *user, int64_t done, int64_t expected, uint64_t bytes)
 {
     int *calls = user;
@@ -403,6 +472,7 @@ static Suite *ingest_suite(void)
     tcase_add_test(tc, geometry_applied);
     tcase_add_test(tc, budget_fits_time_block);
     tcase_add_test(tc, failures_leave_nothing);
+    tcase_add_test(tc, undecodable_page_fails_or_is_skipped);
     tcase_add_test(tc, tiff_from_ffmpeg_matches_raw_decode);
     tcase_add_test(tc, video_selection_matches_ffmpeg_decode);
     tcase_add_test(tc, image_folder_records_ignored_files);
