@@ -136,37 +136,33 @@ static char *joined_inputs(const ingest_run *run)
     return s;
 }
 
-static int set_meta_int(blz_writer *w, const char *key, long long value)
-{
-    char text[24];
-    snprintf(text, sizeof text, "%lld", value);
-    return blz_writer_set_meta(w, key, text);
-}
-
 static int set_source_meta(ingest_run *run)
 {
     const blz_source_info *info = &run->src->info;
-    char options[512], version[64];
+    char options[512], version[64], depth[16], ignored[24], fps[32];
     char *source = joined_inputs(run);
     if (!source)
         return blz_fail(BLZ_ERR_NOMEM, "%s: out of memory", run->output);
     snprintf(version, sizeof version, "blitz-ingest %s", blz_version());
+    snprintf(depth, sizeof depth, "%d", info->bit_depth);
+    snprintf(ignored, sizeof ignored, "%lld", (long long)info->files_ignored);
+    snprintf(fps, sizeof fps, "%.17g", info->fps_hint);
     int st = blz_ingest_options_text(&run->o, options, sizeof options);
-    if (st == BLZ_OK) st = blz_writer_set_meta(run->w, "source", source);
-    if (st == BLZ_OK) st = blz_writer_set_meta(run->w, "source_kind", info->kind);
-    if (st == BLZ_OK) st = blz_writer_set_meta(run->w, "codec", info->codec);
-    if (st == BLZ_OK) st = blz_writer_set_meta(run->w, "pixel_format", info->pixel_format);
-    if (st == BLZ_OK) st = set_meta_int(run->w, "bit_depth", info->bit_depth);
-    if (st == BLZ_OK) st = blz_writer_set_meta(run->w, "ingest_options", options);
-    if (st == BLZ_OK) st = blz_writer_set_meta(run->w, "tool_version", version);
-    if (st == BLZ_OK) st = blz_writer_set_meta(run->w, "source_identity", info->identity);
-    if (st == BLZ_OK && info->files_ignored > 0)
-        st = set_meta_int(run->w, "files_ignored", info->files_ignored);
-    if (st == BLZ_OK && info->fps_hint > 0) {
-        char fps[32];
-        snprintf(fps, sizeof fps, "%.17g", info->fps_hint);
-        st = blz_writer_set_meta(run->w, "frame_rate", fps);
-    }
+    const struct { const char *key, *value; } pairs[] = {
+        { "source", source },
+        { "source_kind", info->kind },
+        { "codec", info->codec },
+        { "pixel_format", info->pixel_format },
+        { "bit_depth", depth },
+        { "ingest_options", options },
+        { "tool_version", version },
+        { "source_identity", info->identity },
+        { "files_ignored", info->files_ignored > 0 ? ignored : NULL },
+        { "frame_rate", info->fps_hint > 0 ? fps : NULL },
+    };
+    for (size_t i = 0; st == BLZ_OK && i < sizeof pairs / sizeof pairs[0]; i++)
+        if (pairs[i].value)
+            st = blz_writer_set_meta(run->w, pairs[i].key, pairs[i].value);
     free(source);
     return st;
 }
