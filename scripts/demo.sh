@@ -12,17 +12,16 @@ out=${BLITZ_DEMO_DIR:-"$top/demo"}
 mkdir -p "$out"
 video="$out/sample.mkv"
 cache="$out/sample.blz"
-echo "== making a sample: 600 frames of 640x480 gray16 FFV1 -> $video"
-ffmpeg -y -loglevel error -f lavfi -i "testsrc2=size=640x480:rate=50:duration=12" \
-  -vf "noise=alls=12:allf=t,format=gray16le" -c:v ffv1 "$video"
+echo "== making a sample: 500 frames of 320x240 gray16 FFV1 -> $video"
+ffmpeg -y -loglevel error -f lavfi -i "testsrc2=size=320x240:rate=50:duration=10" \
+  -vf "noise=alls=6:allf=t,format=gray16le" -c:v ffv1 "$video"
 echo "== blitz-ingest (decode once into a float32 cache)"
 "$bin/blitz-ingest" "$video" -o "$cache" --force
 echo "== blitz-query info"
 "$bin/blitz-query" info "$cache"
 echo "== blitz-query: mean, std and median over time"
 for op in mean std median; do
-  "$bin/blitz-query" "$op" "$cache" -o "$out/$op.npy"
-  "$bin/blitz-query" "$op" "$cache" -o "$out/$op.png" --colormap viridis
+  "$bin/blitz-query" "$op" "$cache" -o "$out/$op.npy" -o "$out/$op.png" --colormap viridis
 done
 echo "== results in $out:"
 ls -l "$out"

@@ -15,7 +15,8 @@
 static const char usage_text[] =
     "usage: blitz-query OP CACHE -o OUT [options]\n"
     "  OP: mean sum min max std var median percentile argmin argmax\n"
-    "  -o, --output OUT      result image: .npy (float32), .tif (float32), .png (8-bit preview)\n"
+    "  -o, --output OUT      result image: .npy (float32), .tif (float32), .png (8-bit\n"
+    "                        preview); repeat -o to write several from one computation\n"
     "  --frames START:STOP[:STEP]  frames to reduce (STOP exclusive; default all)\n"
     "  --p P                 percentile 0..100 (percentile only)\n"
     "  --nan propagate|ignore  NaN policy (default propagate; ignore for median/percentile)\n"
@@ -31,7 +32,8 @@ typedef struct reduce_args {
     query_opts run;
     blz_reduce_options reduce;
     blz_image_options image;
-    const char *output;
+    const char *outputs[8];
+    int n_outputs;
     const char *cache;
     int have_p;
 } reduce_args;
@@ -60,7 +62,9 @@ static int take_reduce_option(reduce_args *a, int c, const char *arg)
     long long n;
     switch (c) {
     case 'o':
-        a->output = arg;
+        if (a->n_outputs == (int)(sizeof a->outputs / sizeof a->outputs[0]))
+            return tool_usage_error("too many -o outputs (at most %d)", a->n_outputs);
+        a->outputs[a->n_outputs++] = arg;
         return 0;
     case 'p':
         a->have_p = 1;
@@ -138,11 +142,13 @@ static int check_args(const reduce_args *a)
         return tool_usage_error("%s: --p is for percentile only", blz_op_name(a->reduce.op));
     if (a->run.explain)
         return 0;
-    if (!a->output)
+    if (a->n_outputs == 0)
         return tool_usage_error("%s: -o OUT is needed (.npy, .tif or .png)",
                                 blz_op_name(a->reduce.op));
-    if (blz_image_format_of(a->output) < 0)
-        return tool_usage_error("%s: unknown output type (use .npy, .tif or .png)", a->output);
+    for (int i = 0; i < a->n_outputs; i++)
+        if (blz_image_format_of(a->outputs[i]) < 0)
+            return tool_usage_error("%s: unknown output type (use .npy, .tif or .png)",
+                                    a->outputs[i]);
     return 0;
 }
 
@@ -155,8 +161,8 @@ static int compute_and_write(const blz_cache *cache, const reduce_args *a)
         return EXIT_SOFTWARE;
     }
     int st = blz_reduce(cache, &a->reduce, out);
-    if (st == BLZ_OK)
-        st = blz_image_write(a->output, out, l->height, l->width, l->channels, &a->image);
+    for (int i = 0; st == BLZ_OK && i < a->n_outputs; i++)
+        st = blz_image_write(a->outputs[i], out, l->height, l->width, l->channels, &a->image);
     free(out);
     return st == BLZ_OK ? 0 : tool_report(st);
 }
