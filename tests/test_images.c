@@ -141,6 +141,9 @@ START_TEST(test_folder_natural_order_gray16)
     ck_assert_str_eq(s->info.codec, "png");
     ck_assert_str_eq(s->info.kind, "images");
     ck_assert_str_eq(s->info.pixel_format, "gray16be");
+    ck_assert_int_eq(s->info.frames_hint, 3);
+    ck_assert_double_eq(s->info.fps_hint, 0.0);
+    ck_assert_ptr_eq(strstr(s->info.identity, "files=3 "), s->info.identity);
     blz_source_close(s);
     expect_gray16_sequence(inputs, 1, seeds, 3, 1);
     expect_gray16_sequence(inputs, 1, seeds, 3, 2);

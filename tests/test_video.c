@@ -140,6 +140,8 @@ START_TEST(test_gray16_ffv1_exact)
     ck_assert_str_eq(d.info.pixel_format, "gray16le");
     ck_assert_str_eq(d.info.kind, "video");
     ck_assert_int_eq(d.info.frames_hint, -1); /* MKV stores no frame count */
+    ck_assert_double_eq_tol(d.info.fps_hint, 25.0, 1e-9);
+    ck_assert_ptr_nonnull(strstr(d.info.identity, "size="));
     for (int f = 0; f < FRAMES; f++) {
         ck_assert_int_eq(d.indices[f], f);
         ck_assert_double_eq_tol(d.timestamps[f], f / 25.0, 1e-9);
