@@ -175,7 +175,7 @@ START_TEST(test_gbrp_planes)
 }
 END_TEST
 
-/* Packed BGRA: byte order B, G, R, A; alpha ignored. */
+/* Packed BGRA: byte order B, G, R, A; alpha ignored; gray by the formula. */
 START_TEST(test_bgra_order)
 {
     AVFrame *f = make_frame(AV_PIX_FMT_BGRA, AVCOL_RANGE_UNSPECIFIED);
@@ -183,12 +183,16 @@ START_TEST(test_bgra_order)
         for (int x = 0; x < W; x++)
             for (int c = 0; c < 4; c++)
                 f->data[0][y * f->linesize[0] + 4 * x + c] = (uint8_t)value_at(x, y, c, 256);
-    float *rgb = convert(f, 1, 0, 8);
+    float *rgb = convert(f, 1, 0, 8), *gray = convert(f, 0, 0, 8);
     for (int y = 0; y < H; y++)
-        for (int x = 0; x < W; x++)
+        for (int x = 0; x < W; x++) {
             for (int c = 0; c < 3; c++)
                 ck_assert_float_eq(rgb[3 * (y * W + x) + c], value_at(x, y, 2 - c, 256));
+            ck_assert_double_eq_tol(gray[y * W + x], gray_of(value_at(x, y, 2, 256),
+                                    value_at(x, y, 1, 256), value_at(x, y, 0, 256)), 1e-4);
+        }
     free(rgb);
+    free(gray);
     av_frame_free(&f);
 }
 END_TEST
