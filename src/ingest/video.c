@@ -93,9 +93,12 @@ static int select_stream(video_state *v, int wanted)
         return blz_fail(BLZ_ERR_INVALID, "%s: stream %d does not exist (the file has %u)",
                         v->path, wanted, n);
     if (wanted >= 0 && !is_video_stream(v->format->streams[wanted])) {
-        const char *type = av_get_media_type_string(v->format->streams[wanted]->codecpar->codec_type);
+        const AVStream *st = v->format->streams[wanted];
+        const char *type = (st->disposition & AV_DISPOSITION_ATTACHED_PIC)
+                               ? "an attached picture"
+                               : av_get_media_type_string(st->codecpar->codec_type);
         return blz_fail(BLZ_ERR_INVALID, "%s: stream %d is %s, not video", v->path, wanted,
-                        type ? type : "unknown");
+                        type ? type : "of unknown type");
     }
     v->stream = wanted;
     for (unsigned i = 0; v->stream < 0 && i < n; i++)
