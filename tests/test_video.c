@@ -231,7 +231,8 @@ START_TEST(test_rgb24_gray_formula_and_rgb)
 }
 END_TEST
 
-/* 10-bit limited-range YUV: coded luma with keep_luma_range, expanded otherwise. */
+/* 10-bit limited-range YUV: coded luma with keep_luma_range, expanded otherwise; R,G,B
+ * on the 10-bit scale. */
 START_TEST(test_yuv10_luma_range)
 {
     enum { CW = W / 2, CH = H / 2 };
@@ -266,6 +267,24 @@ START_TEST(test_yuv10_luma_range)
         }
     decoded_free(&kept);
     decoded_free(&expanded);
+    /* R,G,B: ffmpeg's rgb48le decode on the 10-bit scale. */
+    char *ref_path = tu_fmt("%s/y10-rgb48.raw", tmp);
+    ck_assert_int_eq(tu_sh("ffmpeg -v error -i %s -f rawvideo -pix_fmt rgb48le %s", video,
+                           ref_path), 0);
+    size_t n;
+    unsigned char *ref = slurp(ref_path, &n);
+    ck_assert_int_eq(n, (size_t)FRAMES * W * H * 3 * 2);
+    decoded rgb;
+    o.rgb = 1;
+    ck_assert_int_eq(decode_all(video, &o, &rgb), 0);
+    ck_assert_int_eq(rgb.info.bit_depth, 10);
+    for (size_t i = 0; i < (size_t)FRAMES * W * H * 3; i++) {
+        double want = (ref[2 * i] | ref[2 * i + 1] << 8) * 1023.0 / 65535.0;
+        ck_assert_double_eq_tol(rgb.values[i], want, 1e-3);
+    }
+    decoded_free(&rgb);
+    free(ref);
+    free(ref_path);
     free(raw_path);
     free(video);
 }
