@@ -88,7 +88,8 @@ static bool parse_dims(const char *s, int n, int32_t *out)
         if (!tool_parse_int(p, 1, INT32_MAX, &v))
             return false;
         out[i] = (int32_t)v;
-        p = x + 1;
+        if (x)
+            p = x + 1;
     }
     return true;
 }

@@ -112,13 +112,13 @@ static int parse_shape(const char *v, const char *end, const char *name, blz_npy
         if (h->ndim == BLZ_NPY_MAX_DIMS)
             return blz_fail(BLZ_ERR_UNSUPPORTED, "%s: more than %d dimensions", name,
                             BLZ_NPY_MAX_DIMS);
-        char *num_end;
-        errno = 0;
-        long long d = strtoll(p, &num_end, 10);
-        if (num_end == p || errno || d < 0 || num_end > end)
+        int64_t d = 0;
+        const char *digits = p;
+        while (p < end && *p >= '0' && *p <= '9' && d <= INT64_MAX / 10 - 9)
+            d = d * 10 + (*p++ - '0');
+        if (p == digits || (p < end && *p >= '0' && *p <= '9'))
             return blz_fail(BLZ_ERR_FORMAT, "%s: malformed shape in .npy header", name);
         h->shape[h->ndim++] = d;
-        p = num_end;
     }
 }
 
