@@ -159,14 +159,18 @@ static void check_stack(const stack_spec *k, int rgb)
         ck_assert_msg(blz_source_next(s, true, &f) == 1, "%s", blz_errmsg());
         ck_assert_int_eq(f.index, page);
         ck_assert(isnan(f.timestamp));
+        size_t bad = 0;
+        char first[128] = "";
         for (uint32_t y = 0; y < k->height; y++)
             for (uint32_t x = 0; x < k->width; x++)
-                for (int c = 0; c < channels; c++)
-                    ck_assert_msg(f.values[((size_t)y * k->width + x) * channels + c] ==
-                                  expected(k, page, y, x, c, rgb),
-                                  "page %d (%u,%u) c%d: %g != %g", page, x, y, c,
-                                  f.values[((size_t)y * k->width + x) * channels + c],
-                                  expected(k, page, y, x, c, rgb));
+                for (int c = 0; c < channels; c++) {
+                    const float got = f.values[((size_t)y * k->width + x) * channels + c];
+                    const float want = expected(k, page, y, x, c, rgb);
+                    if (got != want && bad++ == 0)
+                        snprintf(first, sizeof first, "(%u,%u) c%d: %g != %g", x, y, c,
+                                 got, want);
+                }
+        ck_assert_msg(bad == 0, "page %d: %zu values differ, first %s", page, bad, first);
     }
     ck_assert_int_eq(blz_source_next(s, true, &f), 0);
     blz_source_close(s);
