@@ -14,6 +14,7 @@
 #include "blitz/ingest.h"
 
 #include "blitz/npy.h"
+#include "blitz/pipeline.h"
 
 /* The library version, "MAJOR.MINOR.PATCH". */
 const char *blz_version(void);

@@ -3,3 +3,7 @@ libblitz_la_SOURCES += src/query/frames.c src/query/select.c src/query/scheduler
 	src/query/accumulate.c src/query/reduce.c src/query/stats.c
 noinst_HEADERS += src/query/frames.h src/query/select.h src/query/scheduler.h \
 	src/query/accumulate.h
+libblitz_la_SOURCES += src/query/sliding.c src/query/reference.c src/query/stages.c \
+	src/query/series.c src/query/pipeline.c
+noinst_HEADERS += src/query/sliding.h src/query/reference.h src/query/stages.h \
+	src/query/series.h

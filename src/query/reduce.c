@@ -1,8 +1,12 @@
 /*
  * reduce.c - the public temporal reductions: options, plan, and running a reduction
  * through the scheduler (streaming accumulators, or gathered groups and exact
- * selection for median and percentiles).
+ * selection for median and percentiles), optionally through pipeline stages: fixed
+ * references are applied to each chunk in a per-thread buffer before it is folded
+ * (or to each gathered series in place); sliding references gather each pixel's
+ * series, process it into per-thread scratch and reduce that.
  */
+#include <math.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +18,8 @@
 #include "query/frames.h"
 #include "query/scheduler.h"
 #include "query/select.h"
+#include "query/series.h"
+#include "query/stages.h"
 
 static const char *const op_names[] = {
     [BLZ_OP_MEAN] = "mean", [BLZ_OP_SUM] = "sum", [BLZ_OP_MIN] = "min",
@@ -76,35 +82,53 @@ typedef struct reduction {
     const blz_cache *cache;
     const blz_layout *layout;
     const blz_reduce_options *options;
+    const blz_stages *stages;  /* NULL: plain reduction */
+    bool gathers;
     blz_selection sel;
     blz_plan plan;
 } reduction;
 
-static int prepare(reduction *r, const blz_cache *cache, const blz_reduce_options *o)
+/* Scratch each thread needs for the stages: a processed chunk (streaming) or a
+ * processed series and its window state (sliding). */
+static size_t stage_scratch(const reduction *r)
+{
+    const blz_stages *s = r->stages;
+    if (!s)
+        return 0;
+    if (s->sliding)
+        return (size_t)s->geom.outputs * sizeof(float) + blz_stage_windows_bytes(s);
+    return r->gathers ? 0 : r->layout->chunk_bytes;
+}
+
+static int prepare(reduction *r, const blz_cache *cache, const blz_reduce_options *o,
+                   const blz_stages *stages)
 {
     r->cache = cache;
     r->layout = blz_cache_layout(cache);
     r->options = o;
+    r->stages = stages;
+    r->gathers = !blz_accum_streams(o->op) || (stages && stages->sliding);
     int st = check_options(cache, o);
     if (st == BLZ_OK)
         st = blz_selection_resolve(r->layout, &o->frames, blz_cache_path(cache), &r->sel);
     if (st != BLZ_OK)
         return st;
-    blz_sched_needs needs = { .gather = !blz_accum_streams(o->op), .threads = o->threads,
-                              .budget = o->ram_budget };
+    blz_sched_needs needs = { .gather = r->gathers, .threads = o->threads,
+                              .budget = stages ? stages->budget : o->ram_budget };
     if (!blz_mul_size(r->layout->frame_values, sizeof(double), &needs.result_bytes))
         return blz_fail(BLZ_ERR_RANGE, "%s: result image size overflows", blz_cache_path(cache));
     if (needs.gather)
         needs.scratch_per_thread = BLZ_SELECT_COUNTS * sizeof(uint32_t);
     else
         needs.accum_per_value = blz_accum_bytes_per_value(o->op, ignores_nan(o));
+    needs.scratch_per_thread += stage_scratch(r);
     return blz_sched_plan(cache, &r->sel, &needs, &r->plan);
 }
 
 int blz_reduce_plan(const blz_cache *cache, const blz_reduce_options *options, blz_plan *plan)
 {
     reduction r;
-    int st = prepare(&r, cache, options);
+    int st = prepare(&r, cache, options, NULL);
     if (st == BLZ_OK)
         *plan = r.plan;
     return st;
@@ -115,6 +139,9 @@ int blz_reduce_plan(const blz_cache *cache, const blz_reduce_options *options, b
 typedef struct stream_run {
     blz_accum acc;
     double *out;
+    const blz_stages *stages;
+    float *chunks;     /* stages: one processed chunk per thread */
+    size_t chunk_values;
 } stream_run;
 
 static int strip_begin(void *ctx, int32_t y0, int32_t rows)
@@ -132,9 +159,34 @@ static int strip_end(void *ctx, int32_t y0, int32_t rows)
     return BLZ_OK;
 }
 
+/* The selected frames of a chunk through the stages, into the thread's buffer. */
+static void stage_chunk(const stream_run *s, const blz_chunk_task *task, float *dst)
+{
+    size_t C = (size_t)task->channels, row_values = (size_t)task->tw * C;
+    size_t width_values = (size_t)s->stages->layout->width * C;
+    for (int64_t f = 0; f < task->frame_count; f++) {
+        size_t local = (size_t)(task->local_first + f * task->step);
+        for (int32_t y = 0; y < task->rows; y++) {
+            size_t at = (local * (size_t)task->th + (size_t)y) * row_values;
+            size_t ref = (size_t)(task->y0 + y) * width_values + (size_t)task->x0 * C;
+            blz_stages_apply_span(s->stages, dst + at, task->values + at,
+                                  (size_t)task->cols * C, ref);
+        }
+    }
+}
+
 static int fold_chunk(void *ctx, const blz_chunk_task *task)
 {
-    blz_accum_chunk(&((stream_run *)ctx)->acc, task);
+    stream_run *s = ctx;
+    if (!s->stages) {
+        blz_accum_chunk(&s->acc, task);
+        return BLZ_OK;
+    }
+    float *buf = s->chunks + (size_t)task->thread * s->chunk_values;
+    stage_chunk(s, task, buf);
+    blz_chunk_task staged = *task;
+    staged.values = buf;
+    blz_accum_chunk(&s->acc, &staged);
     return BLZ_OK;
 }
 
@@ -144,13 +196,20 @@ static int run_streaming(const reduction *r, double *out)
     int32_t max_rows = r->plan.strip_tile_rows * r->layout->th;
     if (max_rows > r->layout->height)
         max_rows = r->layout->height;
-    stream_run s = { .out = out };
+    stream_run s = { .out = out, .stages = r->stages, .chunk_values = r->layout->chunk_values };
+    if (r->stages) {
+        s.chunks = calloc((size_t)r->plan.threads, r->layout->chunk_bytes);
+        if (!s.chunks)
+            return blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for staged chunks",
+                            blz_cache_path(r->cache));
+    }
     int st = blz_accum_init(&s.acc, r->options->op, ignores_nan(r->options), r->options->ddof,
                             r->layout, &r->sel, max_rows, blz_cache_path(r->cache));
-    if (st != BLZ_OK)
-        return st;
-    st = blz_sched_stream(r->cache, &r->sel, &r->plan, &hooks, &s);
-    blz_accum_free(&s.acc);
+    if (st == BLZ_OK) {
+        st = blz_sched_stream(r->cache, &r->sel, &r->plan, &hooks, &s);
+        blz_accum_free(&s.acc);
+    }
+    free(s.chunks);
     return st;
 }
 
@@ -160,46 +219,99 @@ typedef struct gather_run {
     const reduction *r;
     uint32_t *counts;  /* BLZ_SELECT_COUNTS per thread */
     double *out;
+    float *series;     /* sliding stages: one processed series per thread */
+    blz_stage_windows *windows;  /* sliding stages: one value's windows per thread */
 } gather_run;
+
+/* The result of pixel-channel series x (count values) whose reference index is ref. */
+static double reduce_value(const gather_run *run, float *x, size_t count, size_t ref,
+                           int thread)
+{
+    const reduction *r = run->r;
+    const blz_reduce_options *o = r->options;
+    uint32_t *counts = run->counts + (size_t)thread * BLZ_SELECT_COUNTS;
+    const blz_stages *st = r->stages;
+    if (!st)
+        return blz_select_percentile(x, count, percentile_of(o), ignores_nan(o), counts);
+    float *series = x;
+    blz_stage_windows none = { 0 }, *w = &none;
+    if (st->sliding) {
+        series = run->series + (size_t)thread * (size_t)st->geom.outputs;
+        w = &run->windows[thread];
+    }
+    blz_stages_series(st, w, 0, x, ref, series);
+    double v = blz_series_reduce(series, (size_t)st->geom.outputs, o->op, ignores_nan(o),
+                                 o->ddof, percentile_of(o), counts);
+    if ((o->op == BLZ_OP_ARGMIN || o->op == BLZ_OP_ARGMAX) && !isnan(v))
+        v = (double)blz_stages_cache_frame(st, (int64_t)v);
+    return v;
+}
 
 static int select_group(void *ctx, const blz_group *g)
 {
     const gather_run *run = ctx;
     const reduction *r = run->r;
-    double q = percentile_of(r->options);
-    bool ignore = ignores_nan(r->options);
     size_t row_values = (size_t)g->cols * (size_t)g->channels;
     int64_t values = (int64_t)g->rows * (int64_t)row_values;
     size_t width_values = (size_t)r->layout->width * (size_t)g->channels;
 #pragma omp parallel for schedule(dynamic, 16) num_threads(r->plan.threads)
     for (int64_t p = 0; p < values; p++) {
-        uint32_t *counts = run->counts + (size_t)omp_get_thread_num() * BLZ_SELECT_COUNTS;
         size_t y = (size_t)p / row_values, v = (size_t)p % row_values;
-        double result = blz_select_percentile(g->values + (size_t)p * (size_t)g->count,
-                                              (size_t)g->count, q, ignore, counts);
-        run->out[((size_t)g->y0 + y) * width_values + (size_t)g->x0 * (size_t)g->channels + v]
-            = result;
+        size_t at = ((size_t)g->y0 + y) * width_values + (size_t)g->x0 * (size_t)g->channels + v;
+        run->out[at] = reduce_value(run, g->values + (size_t)p * (size_t)g->count,
+                                    (size_t)g->count, at, omp_get_thread_num());
     }
     return BLZ_OK;
 }
 
+static void free_windows(gather_run *run, int threads)
+{
+    for (int t = 0; run->windows && t < threads; t++)
+        blz_stage_windows_free(&run->windows[t]);
+    free(run->windows);
+    free(run->series);
+}
+
+/* Per-thread series and window state for sliding stages. */
+static int alloc_windows(gather_run *run, const reduction *r)
+{
+    const blz_stages *st = r->stages;
+    int threads = r->plan.threads;
+    run->series = malloc((size_t)threads * (size_t)st->geom.outputs * sizeof(float));
+    run->windows = calloc((size_t)threads, sizeof *run->windows);
+    int s = run->series && run->windows ? BLZ_OK
+            : blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for sliding windows", st->path);
+    for (int t = 0; s == BLZ_OK && t < threads; t++)
+        s = blz_stage_windows_init(&run->windows[t], st, 1);
+    return s;
+}
+
 static int run_gathering(const reduction *r, double *out)
 {
-    gather_run run = { r, NULL, out };
+    gather_run run = { r, NULL, out, NULL, NULL };
     run.counts = malloc((size_t)r->plan.threads * BLZ_SELECT_COUNTS * sizeof(uint32_t));
-    if (!run.counts)
-        return blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for selection scratch",
-                        blz_cache_path(r->cache));
-    int st = blz_sched_gather(r->cache, &r->sel, &r->plan, select_group, &run);
+    int st = run.counts ? BLZ_OK : blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for selection "
+                                            "scratch", blz_cache_path(r->cache));
+    if (st == BLZ_OK && r->stages && r->stages->sliding)
+        st = alloc_windows(&run, r);
+    if (st == BLZ_OK)
+        st = blz_sched_gather(r->cache, &r->sel, &r->plan, select_group, &run);
+    free_windows(&run, r->plan.threads);
     free(run.counts);
     return st;
 }
 
-int blz_reduce(const blz_cache *cache, const blz_reduce_options *options, double *out)
+int blz_reduce_staged(const blz_cache *cache, const blz_reduce_options *options,
+                      const blz_stages *stages, double *out)
 {
     reduction r;
-    int st = prepare(&r, cache, options);
+    int st = prepare(&r, cache, options, stages);
     if (st != BLZ_OK)
         return st;
-    return blz_accum_streams(options->op) ? run_streaming(&r, out) : run_gathering(&r, out);
+    return r.gathers ? run_gathering(&r, out) : run_streaming(&r, out);
+}
+
+int blz_reduce(const blz_cache *cache, const blz_reduce_options *options, double *out)
+{
+    return blz_reduce_staged(cache, options, NULL, out);
 }

@@ -1,0 +1,137 @@
+/*
+ * blitz/pipeline.h - fused processing pipelines: per-sample stages applied to the
+ * frames of a cache on the fly, feeding a temporal reduction, ROI traces, a pixel's
+ * time series or an export, without ever materialising an intermediate stack.
+ *
+ * Stages, in this order (each optional):
+ *   subtract   x <- x - a_s * R_s                        (a_s = subtract_amount, 0..1)
+ *   divide     x <- x / (a_d * R_d + (1 - a_d))          (a_d = divide_amount, 0..1);
+ *              a zero denominator gives 0, and so does any NaN or Inf the division
+ *              produces (a NaN sample divided becomes 0)
+ *   scale      x <- x * scale
+ *   offset     x <- x + offset
+ *   abs        x <- |x|
+ *   clamp      x <- min(max(x, clamp_low), clamp_high)   (NaN stays NaN)
+ * computed in double and stored as float32. Both references are computed from the
+ * INPUT frames, never from the subtracted ones.
+ *
+ * A reference is a reduction of a frame range of the same cache ("mean:0:100"), an
+ * image file (.npy or float TIFF of H x W or H x W x C), or a sliding window over the
+ * selected frames ("sliding:median:50:10"). A sliding window changes which frames come
+ * out (see blz_window_kind); when both references slide they must share the window
+ * kind, length and lag. Sliding references are exact at every frame: running sums of
+ * mean and std are kept with error-free (double-double) arithmetic, min and max with
+ * monotonic deques, median with a sorted window per pixel.
+ */
+#ifndef BLITZ_PIPELINE_H
+#define BLITZ_PIPELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "blitz/cache.h"
+#include "blitz/query.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum blz_ref_kind { BLZ_REF_NONE = 0, BLZ_REF_RANGE, BLZ_REF_IMAGE, BLZ_REF_SLIDING };
+
+/* Sliding windows over the T selected frames x[0..T-1], window length W:
+ *   BLITZ     (lag L) output n = x[L+1+n] against R[n] = reduce(x[L+1+n .. L+n+W]),
+ *             n = 0 .. T-(L+W)-1
+ *   CENTRED   output t against reduce(x[t - W/2 .. t - W/2 + W-1]), t = W/2 .. T-W+W/2
+ *   TRAILING  output t against reduce(x[t-W+1 .. t]), t = W-1 .. T-1
+ * Only frames with a full window come out. */
+enum blz_window_kind { BLZ_WINDOW_BLITZ = 0, BLZ_WINDOW_CENTRED, BLZ_WINDOW_TRAILING };
+
+typedef struct blz_reference {
+    int kind;                /* enum blz_ref_kind */
+    int op;                  /* RANGE: any op but percentile; SLIDING: mean min max std median */
+    blz_frame_range frames;  /* RANGE: frames reduced (stop -1 = end) */
+    const char *image;       /* IMAGE: path of the .npy / .tif image (not copied) */
+    int window_kind;         /* SLIDING: enum blz_window_kind */
+    int64_t window, lag;     /* SLIDING: window length >= 1, lag >= 0 (BLITZ kind only) */
+} blz_reference;
+
+/* Parse a reference: "OP[:START:STOP[:STEP]]" (a reduction of that frame range, all
+ * frames without one), "sliding:METHOD:WINDOW[:LAG]", "sliding-centred:METHOD:WINDOW",
+ * "sliding-trailing:METHOD:WINDOW", or a path ending in .npy, .tif or .tiff (ref->image
+ * then points into text). BLZ_ERR_INVALID with a message otherwise. */
+int blz_reference_parse(const char *text, blz_reference *ref);
+
+typedef struct blz_pipeline {
+    blz_reference subtract, divide;        /* kind BLZ_REF_NONE: stage off */
+    double subtract_amount, divide_amount; /* 0..1, default 1 */
+    double scale, offset;                  /* default 1, 0 */
+    int abs;                               /* 1: absolute value */
+    int clamp;                             /* 1: clamp to clamp_low..clamp_high */
+    double clamp_low, clamp_high;
+} blz_pipeline;
+
+/* No stage, amounts 1, scale 1, offset 0. */
+blz_pipeline blz_pipeline_defaults(void);
+
+/* What every pipeline run shares. References are computed first, once, each under
+ * ram_budget; the main pass then runs under what they leave of it. */
+typedef struct blz_run_options {
+    blz_frame_range frames;  /* input frames; sliding windows run over these */
+    size_t ram_budget;
+    int threads;             /* 0 = OpenMP default */
+} blz_run_options;
+
+blz_run_options blz_run_defaults(void);
+
+/* Number of frames the pipeline puts out for the selected input frames. */
+int blz_pipeline_outputs(const blz_cache *cache, const blz_pipeline *pipeline,
+                         const blz_frame_range *frames, int64_t *count);
+
+/* Cache frame each output frame n stands for (the frame processed), for n < count. */
+int blz_pipeline_output_frames(const blz_cache *cache, const blz_pipeline *pipeline,
+                               const blz_frame_range *frames, int64_t *cache_frames);
+
+/* A temporal reduction of the processed frames (options->frames selects the input
+ * frames). argmin/argmax give cache frame indices. */
+int blz_pipeline_reduce(const blz_cache *cache, const blz_pipeline *pipeline,
+                        const blz_reduce_options *options, double *out);
+
+/* ROI traces. A rectangle (x, y, w, h) or a polygon of npoints vertices (points = x0,
+ * y0, x1, y1, ... in pixel coordinates, pixel (x, y) covering [x, x+1) x [y, y+1)); a
+ * pixel belongs to a polygon when its centre (x + 0.5, y + 0.5) is inside by the
+ * even-odd rule. Statistics are over the ROI's pixels and channels; NaN values are
+ * left out (a frame with none gives NaN). */
+enum blz_roi_kind { BLZ_ROI_RECT = 1, BLZ_ROI_POLYGON };
+enum blz_roi_stat { BLZ_ROI_MEAN = 1, BLZ_ROI_MEDIAN, BLZ_ROI_MIN, BLZ_ROI_MAX, BLZ_ROI_SUM };
+
+typedef struct blz_roi {
+    int kind;
+    int32_t x, y, w, h;      /* RECT */
+    int npoints;             /* POLYGON: >= 3 */
+    const double *points;    /* POLYGON: 2 * npoints coordinates */
+} blz_roi;
+
+const char *blz_roi_stat_name(int stat);
+int blz_roi_stat_from_name(const char *name);   /* -1 if unknown */
+
+/* out[(n * nrois + r) * nstats + s]: statistic stats[s] of ROI r in output frame n. */
+int blz_pipeline_roi(const blz_cache *cache, const blz_pipeline *pipeline,
+                     const blz_run_options *run, const blz_roi *rois, int nrois,
+                     const int *stats, int nstats, double *out);
+
+/* out[n * C + c]: pixel (x, y)'s processed value in output frame n, channel c. */
+int blz_pipeline_pixel(const blz_cache *cache, const blz_pipeline *pipeline,
+                       const blz_run_options *run, int32_t x, int32_t y, float *out);
+
+/* Export the processed frames to path: a cache (.blz, same chunk shape, metadata
+ * recording the pipeline under "pipeline" and the source under "pipeline.source") or
+ * a float32 .npy stack (T x H x W or T x H x W x C, written strip by strip). The file
+ * appears atomically; description is stored as the "pipeline" metadata of a cache. */
+int blz_pipeline_export(const blz_cache *cache, const blz_pipeline *pipeline,
+                        const blz_run_options *run, const char *path,
+                        const char *description);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

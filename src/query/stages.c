@@ -1,0 +1,216 @@
+/*
+ * stages.c - checking a pipeline, computing its fixed references, and the stage loops
+ * over spans of samples and over one value's time series.
+ */
+#include "query/stages.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error_internal.h"
+#include "query/reference.h"
+
+blz_pipeline blz_pipeline_defaults(void)
+{
+    return (blz_pipeline){ .subtract_amount = 1.0, .divide_amount = 1.0, .scale = 1.0 };
+}
+
+blz_run_options blz_run_defaults(void)
+{
+    return (blz_run_options){ .frames = { 0, -1, 1 }, .ram_budget = (size_t)1 << 30 };
+}
+
+static int check_reference(const blz_reference *r, const char *stage, const char *path)
+{
+    switch (r->kind) {
+    case BLZ_REF_NONE:
+        return BLZ_OK;
+    case BLZ_REF_RANGE:
+        if (!blz_op_name(r->op) || r->op == BLZ_OP_PERCENTILE)
+            return blz_fail(BLZ_ERR_INVALID, "%s: %s reference: unknown reduction %d", path,
+                            stage, r->op);
+        return BLZ_OK;
+    case BLZ_REF_IMAGE:
+        if (!r->image)
+            return blz_fail(BLZ_ERR_INVALID, "%s: %s reference: no image path", path, stage);
+        return BLZ_OK;
+    case BLZ_REF_SLIDING:
+        if (!blz_slider_supports(r->op))
+            return blz_fail(BLZ_ERR_INVALID, "%s: %s reference: %s cannot slide (mean, min, "
+                            "max, std, median)", path, stage,
+                            blz_op_name(r->op) ? blz_op_name(r->op) : "?");
+        return BLZ_OK;
+    default:
+        return blz_fail(BLZ_ERR_INVALID, "%s: %s reference: unknown kind %d", path, stage,
+                        r->kind);
+    }
+}
+
+static int check_pipeline(const blz_pipeline *p, const char *path)
+{
+    int st = check_reference(&p->subtract, "subtract", path);
+    if (st == BLZ_OK)
+        st = check_reference(&p->divide, "divide", path);
+    if (st != BLZ_OK)
+        return st;
+    if (!(p->subtract_amount >= 0 && p->subtract_amount <= 1))
+        return blz_fail(BLZ_ERR_INVALID, "%s: subtract amount %g is outside 0..1", path,
+                        p->subtract_amount);
+    if (!(p->divide_amount >= 0 && p->divide_amount <= 1))
+        return blz_fail(BLZ_ERR_INVALID, "%s: divide amount %g is outside 0..1", path,
+                        p->divide_amount);
+    if (!isfinite(p->scale) || !isfinite(p->offset))
+        return blz_fail(BLZ_ERR_INVALID, "%s: scale and offset must be finite", path);
+    if (p->clamp && !(p->clamp_low <= p->clamp_high))
+        return blz_fail(BLZ_ERR_INVALID, "%s: clamp range %g..%g is empty", path,
+                        p->clamp_low, p->clamp_high);
+    const blz_reference *s = &p->subtract, *d = &p->divide;
+    if (s->kind == BLZ_REF_SLIDING && d->kind == BLZ_REF_SLIDING
+        && (s->window_kind != d->window_kind || s->window != d->window || s->lag != d->lag))
+        return blz_fail(BLZ_ERR_INVALID, "%s: the subtract and divide sliding windows must "
+                        "have the same kind, length and lag", path);
+    return BLZ_OK;
+}
+
+static const blz_reference *sliding_ref(const blz_pipeline *p)
+{
+    if (p->subtract.kind == BLZ_REF_SLIDING)
+        return &p->subtract;
+    return p->divide.kind == BLZ_REF_SLIDING ? &p->divide : NULL;
+}
+
+static int resolve_frames(blz_stages *st, const blz_frame_range *frames)
+{
+    int s = blz_selection_resolve(st->layout, frames, st->path, &st->sel);
+    if (s != BLZ_OK)
+        return s;
+    const blz_reference *r = sliding_ref(&st->p);
+    st->sliding = r != NULL;
+    if (r)
+        return blz_window_geometry(r->window_kind, r->window, r->lag, st->sel.count, st->path,
+                                   &st->geom);
+    st->geom = (blz_window_geom){ .outputs = st->sel.count };
+    return BLZ_OK;
+}
+
+static int fixed_reference(blz_stages *st, const blz_reference *r, int threads, double **image)
+{
+    if (r->kind != BLZ_REF_RANGE && r->kind != BLZ_REF_IMAGE)
+        return BLZ_OK;
+    size_t image_bytes = st->layout->frame_values * sizeof(double);
+    if (st->budget <= image_bytes)
+        return blz_fail(BLZ_ERR_BUDGET, "%s: the budget cannot hold the reference images "
+                        "(%zu bytes each)", st->path, image_bytes);
+    int s = blz_reference_compute(st->cache, r, st->budget - image_bytes, threads, image);
+    if (s == BLZ_OK) {
+        st->held_bytes += image_bytes;
+        st->budget -= image_bytes;
+    }
+    return s;
+}
+
+int blz_stages_prepare(blz_stages *st, const blz_cache *cache, const blz_pipeline *p,
+                       const blz_frame_range *frames, size_t budget, int threads)
+{
+    memset(st, 0, sizeof *st);
+    st->p = *p;
+    st->cache = cache;
+    st->layout = blz_cache_layout(cache);
+    st->path = blz_cache_path(cache);
+    st->budget = budget;
+    int s = check_pipeline(p, st->path);
+    if (s == BLZ_OK)
+        s = resolve_frames(st, frames);
+    if (s == BLZ_OK)
+        s = fixed_reference(st, &p->subtract, threads, &st->sub_image);
+    if (s == BLZ_OK)
+        s = fixed_reference(st, &p->divide, threads, &st->div_image);
+    if (s != BLZ_OK)
+        blz_stages_free(st);
+    return s;
+}
+
+void blz_stages_free(blz_stages *st)
+{
+    free(st->sub_image);
+    free(st->div_image);
+    st->sub_image = st->div_image = NULL;
+}
+
+bool blz_stages_identity(const blz_stages *st)
+{
+    const blz_pipeline *p = &st->p;
+    return p->subtract.kind == BLZ_REF_NONE && p->divide.kind == BLZ_REF_NONE
+           && p->scale == 1.0 && p->offset == 0.0 && !p->abs && !p->clamp;
+}
+
+void blz_stages_apply_span(const blz_stages *st, float *dst, const float *src, size_t n,
+                           size_t ref_offset)
+{
+    const double *rs = st->sub_image ? st->sub_image + ref_offset : NULL;
+    const double *rd = st->div_image ? st->div_image + ref_offset : NULL;
+    for (size_t i = 0; i < n; i++)
+        dst[i] = blz_stage_value(&st->p, src[i], rs ? rs[i] : 0.0, rd ? rd[i] : 0.0);
+}
+
+size_t blz_stage_windows_bytes(const blz_stages *st)
+{
+    size_t bytes = 0;
+    if (st->p.subtract.kind == BLZ_REF_SLIDING)
+        bytes += blz_slider_bytes_per_value(st->p.subtract.op, st->geom.window);
+    if (st->p.divide.kind == BLZ_REF_SLIDING)
+        bytes += blz_slider_bytes_per_value(st->p.divide.op, st->geom.window);
+    return bytes;
+}
+
+int blz_stage_windows_init(blz_stage_windows *w, const blz_stages *st, size_t n)
+{
+    memset(w, 0, sizeof *w);
+    w->sub_slides = st->p.subtract.kind == BLZ_REF_SLIDING;
+    w->div_slides = st->p.divide.kind == BLZ_REF_SLIDING;
+    int s = BLZ_OK;
+    if (w->sub_slides)
+        s = blz_slider_init(&w->sub, st->p.subtract.op, st->geom.window, n, st->path);
+    if (s == BLZ_OK && w->div_slides)
+        s = blz_slider_init(&w->div, st->p.divide.op, st->geom.window, n, st->path);
+    if (s != BLZ_OK)
+        blz_stage_windows_free(w);
+    return s;
+}
+
+void blz_stage_windows_free(blz_stage_windows *w)
+{
+    if (w->sub_slides)
+        blz_slider_free(&w->sub);
+    if (w->div_slides)
+        blz_slider_free(&w->div);
+    w->sub_slides = w->div_slides = false;
+}
+
+void blz_stage_windows_reset(blz_stage_windows *w, size_t v)
+{
+    if (w->sub_slides)
+        blz_slider_reset(&w->sub, v);
+    if (w->div_slides)
+        blz_slider_reset(&w->div, v);
+}
+
+void blz_stages_series(const blz_stages *st, blz_stage_windows *w, size_t v, const float *x,
+                       size_t ref_offset, float *out)
+{
+    const blz_window_geom *g = &st->geom;
+    if (!st->sliding) {
+        for (int64_t n = 0; n < g->outputs; n++)
+            out[n] = blz_stage_windows_output(w, st, v, x[n], ref_offset);
+        return;
+    }
+    blz_stage_windows_reset(w, v);
+    for (int64_t i = g->first_start; i < g->first_start + g->window - 1; i++)
+        blz_stage_windows_push(w, v, x[i], i);
+    for (int64_t n = 0; n < g->outputs; n++) {
+        int64_t last = g->first_start + n + g->window - 1, first = g->first_start + n;
+        blz_stage_windows_push(w, v, x[last], last);
+        out[n] = blz_stage_windows_output(w, st, v, x[g->first_output + n], ref_offset);
+        blz_stage_windows_pop(w, v, x[first], first);
+    }
+}

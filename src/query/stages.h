@@ -1,0 +1,127 @@
+/*
+ * stages.h - a pipeline made ready to run: options checked, fixed references
+ * computed, the input selection resolved and the output frames worked out; and the
+ * per-sample stage arithmetic that every walk (chunks, gathered series, frames)
+ * applies.
+ *
+ * A sliding reference is fed through blz_stage_windows: values are pushed in input
+ * order, the output sample is computed against the current windows, then the oldest
+ * value is popped (see sliding.h for the geometry).
+ */
+#ifndef BLITZ_QUERY_STAGES_H
+#define BLITZ_QUERY_STAGES_H
+
+#include <math.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "blitz/pipeline.h"
+#include "query/frames.h"
+#include "query/sliding.h"
+
+typedef struct blz_stages {
+    blz_pipeline p;
+    const blz_cache *cache;
+    const blz_layout *layout;
+    const char *path;
+    blz_selection sel;             /* input frames */
+    double *sub_image, *div_image; /* fixed references, NULL when none */
+    bool sliding;                  /* a reference slides */
+    blz_window_geom geom;          /* output n processes input position first_output + n */
+    size_t held_bytes;             /* bytes of the reference images */
+    size_t budget;                 /* what the references leave of the run's budget */
+} blz_stages;
+
+/* Check the pipeline, resolve frames, compute the fixed references under the budget
+ * (each in turn). */
+int blz_stages_prepare(blz_stages *st, const blz_cache *cache, const blz_pipeline *p,
+                       const blz_frame_range *frames, size_t budget, int threads);
+void blz_stages_free(blz_stages *st);
+
+/* Whether the stages leave every sample unchanged. */
+bool blz_stages_identity(const blz_stages *st);
+
+/* Cache frame processed by output frame n. */
+static inline int64_t blz_stages_cache_frame(const blz_stages *st, int64_t n)
+{
+    return st->sel.start + (st->geom.first_output + n) * st->sel.step;
+}
+
+/* The stage formula for sample x against reference values rs and rd. */
+static inline float blz_stage_value(const blz_pipeline *p, double x, double rs, double rd)
+{
+    double v = x;
+    if (p->subtract.kind != BLZ_REF_NONE)
+        v -= p->subtract_amount * rs;
+    if (p->divide.kind != BLZ_REF_NONE) {
+        double den = p->divide_amount * rd + (1.0 - p->divide_amount);
+        v = den == 0.0 ? 0.0 : v / den;
+        if (!isfinite(v))
+            v = 0.0;
+    }
+    v = v * p->scale + p->offset;
+    if (p->abs)
+        v = fabs(v);
+    if (p->clamp)
+        v = v < p->clamp_low ? p->clamp_low : v > p->clamp_high ? p->clamp_high : v;
+    return (float)v;
+}
+
+/* Apply the stages with fixed references to n samples whose reference values start
+ * at ref_offset (index into the H x W x C image). dst may equal src. */
+void blz_stages_apply_span(const blz_stages *st, float *dst, const float *src, size_t n,
+                           size_t ref_offset);
+
+/* Sliding state of the references that slide, for n values. */
+typedef struct blz_stage_windows {
+    blz_slider sub, div;
+    bool sub_slides, div_slides;
+} blz_stage_windows;
+
+/* State bytes per value of the sliding references. */
+size_t blz_stage_windows_bytes(const blz_stages *st);
+int blz_stage_windows_init(blz_stage_windows *w, const blz_stages *st, size_t n);
+void blz_stage_windows_free(blz_stage_windows *w);
+void blz_stage_windows_reset(blz_stage_windows *w, size_t v);
+
+static inline void blz_stage_windows_push(blz_stage_windows *w, size_t v, float x, int64_t i)
+{
+    if (w->sub_slides)
+        blz_slider_push(&w->sub, v, x, i);
+    if (w->div_slides)
+        blz_slider_push(&w->div, v, x, i);
+}
+
+static inline void blz_stage_windows_pop(blz_stage_windows *w, size_t v, float x, int64_t i)
+{
+    if (w->sub_slides)
+        blz_slider_pop(&w->sub, v, x, i);
+    if (w->div_slides)
+        blz_slider_pop(&w->div, v, x, i);
+}
+
+/* Sample x of value v (reference index ref_offset) processed against the current
+ * windows and the fixed references. */
+static inline float blz_stage_windows_output(const blz_stage_windows *w,
+                                             const blz_stages *st, size_t v, float x,
+                                             size_t ref_offset)
+{
+    double rs = w->sub_slides ? blz_slider_value(&w->sub, v)
+                : st->sub_image ? st->sub_image[ref_offset] : 0.0;
+    double rd = w->div_slides ? blz_slider_value(&w->div, v)
+                : st->div_image ? st->div_image[ref_offset] : 0.0;
+    return blz_stage_value(&st->p, x, rs, rd);
+}
+
+/* Process one value's whole input series x (sel.count samples) into out
+ * (geom.outputs samples); w is state for at least value v, reset here. */
+void blz_stages_series(const blz_stages *st, blz_stage_windows *w, size_t v, const float *x,
+                       size_t ref_offset, float *out);
+
+/* A reduction of the processed frames (reduce.c); options->frames must be the frames
+ * the stages were prepared with. */
+int blz_reduce_staged(const blz_cache *cache, const blz_reduce_options *options,
+                      const blz_stages *stages, double *out);
+
+#endif
