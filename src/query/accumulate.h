@@ -3,8 +3,8 @@
  * max, std, var, argmin, argmax) and how one chunk is folded into them.
  *
  * The accumulators cover one strip of pixel rows at a time. Values are folded in
- * frame order for every pixel, in double; std/var use Welford's update (numerically
- * stable, one pass).
+ * frame order for every pixel, in double; std/var merge each chunk's two-pass mean and
+ * squared deviations with Chan's formula (Welford's update when NaN is ignored).
  */
 #ifndef BLITZ_QUERY_ACCUMULATE_H
 #define BLITZ_QUERY_ACCUMULATE_H
