@@ -27,6 +27,9 @@ static const query_cmd commands[] = {
     { "argmin", "frame index of each pixel's minimum", cmd_reduce },
     { "argmax", "frame index of each pixel's maximum", cmd_reduce },
     { "stats", "whole-selection min, max, mean, std, exact percentiles", cmd_stats },
+    { "roi", "per-frame statistics of rectangles and polygons (after stages)", cmd_roi },
+    { "pixel", "one pixel's time series (after stages)", cmd_pixel },
+    { "export", "the processed frames as a cache (.blz) or a .npy stack", cmd_export },
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 

@@ -6,3 +6,5 @@ blitz_query_LDADD = libtoolcommon.la libblitz.la
 blitz_query_SOURCES += tools/query_opts.c tools/query_opts.h tools/query_reduce.c \
 	tools/query_stats.c
 dist_man_MANS += docs/blitz-query.1
+blitz_query_SOURCES += tools/query_roi.c tools/query_pixel.c tools/query_export.c \
+	tools/query_table.c tools/query_table.h

@@ -22,5 +22,9 @@ int cmd_verify(int argc, char **argv);
 int cmd_reduce(int argc, char **argv);
 /* query_stats.c: whole-selection statistics. */
 int cmd_stats(int argc, char **argv);
+/* query_roi.c, query_pixel.c, query_export.c: sinks of the processed frames. */
+int cmd_roi(int argc, char **argv);
+int cmd_pixel(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 #endif

@@ -1,15 +1,105 @@
 /*
- * query_opts.c - shared options of the computing subcommands, and --explain output.
+ * query_opts.c - shared options of the computing subcommands (frames, budget,
+ * threads, pipeline stages), and --explain output.
  */
 #include "query_opts.h"
 
+#include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "common.h"
 
+const char query_stage_usage[] =
+    "  --subtract REF        x - a*REF; REF: OP[:START:STOP] (e.g. mean:0:100), an image\n"
+    "                        (.npy, .tif) or sliding[-centred|-trailing]:METHOD:WINDOW[:LAG]\n"
+    "  --subtract-amount A   a in 0..1 (default 1)\n"
+    "  --divide REF          x / (a*REF + 1 - a), after subtracting; 0 where undefined\n"
+    "  --divide-amount A     a in 0..1 (default 1)\n"
+    "  --scale S, --offset O x*S + O, after dividing\n"
+    "  --abs                 absolute value, then --clamp LO,HI\n";
+
 query_opts query_opts_defaults(void)
 {
-    return (query_opts){ .frames = { 0, -1, 1 }, .budget = tool_default_budget() };
+    return (query_opts){ .frames = { 0, -1, 1 }, .budget = tool_default_budget(),
+                         .pipeline = blz_pipeline_defaults() };
+}
+
+/* Record option name (and value) in the description. */
+static void describe(query_opts *o, const char *name, const char *arg)
+{
+    size_t used = strlen(o->description);
+    snprintf(o->description + used, sizeof o->description - used, "%s--%s%s%s",
+             used ? " " : "", name, arg ? " " : "", arg ? arg : "");
+    o->staged = true;
+}
+
+static int take_reference(blz_reference *ref, const char *arg)
+{
+    if (blz_reference_parse(arg, ref) != BLZ_OK)
+        return tool_usage_error("%s", blz_errmsg());
+    return 0;
+}
+
+static int take_amount(double *amount, const char *name, const char *arg)
+{
+    if (!tool_parse_double(arg, amount) || !(*amount >= 0 && *amount <= 1))
+        return tool_usage_error("bad --%s '%s' (0..1)", name, arg);
+    return 0;
+}
+
+static int take_clamp(blz_pipeline *p, const char *arg)
+{
+    const char *comma = strchr(arg, ',');
+    char low[64];
+    size_t n = comma ? (size_t)(comma - arg) : sizeof low;
+    if (n >= sizeof low)
+        return tool_usage_error("bad --clamp '%s' (LO,HI)", arg);
+    memcpy(low, arg, n);
+    low[n] = '\0';
+    if (!tool_parse_double(low, &p->clamp_low) || !tool_parse_double(comma + 1, &p->clamp_high)
+        || !(p->clamp_low <= p->clamp_high))
+        return tool_usage_error("bad --clamp '%s' (LO,HI with LO <= HI)", arg);
+    p->clamp = 1;
+    return 0;
+}
+
+static int take_finite(double *v, const char *name, const char *arg)
+{
+    if (!tool_parse_double(arg, v) || !isfinite(*v))
+        return tool_usage_error("bad --%s '%s' (a finite number)", name, arg);
+    return 0;
+}
+
+/* Take a stage option: as query_take_option. */
+static int take_stage_option(query_opts *o, int c, const char *arg)
+{
+    static const char *const names[] = { "subtract", "subtract-amount", "divide",
+                                         "divide-amount", "scale", "offset", "abs", "clamp" };
+    if (c < QOPT_SUBTRACT || c > QOPT_CLAMP)
+        return 1;
+    blz_pipeline *p = &o->pipeline;
+    describe(o, names[c - QOPT_SUBTRACT], arg);
+    switch (c) {
+    case QOPT_SUBTRACT: return take_reference(&p->subtract, arg);
+    case QOPT_SUBTRACT_AMOUNT: return take_amount(&p->subtract_amount, "subtract-amount", arg);
+    case QOPT_DIVIDE: return take_reference(&p->divide, arg);
+    case QOPT_DIVIDE_AMOUNT: return take_amount(&p->divide_amount, "divide-amount", arg);
+    case QOPT_SCALE: return take_finite(&p->scale, "scale", arg);
+    case QOPT_OFFSET: return take_finite(&p->offset, "offset", arg);
+    case QOPT_ABS: p->abs = 1; return 0;
+    default: return take_clamp(p, arg);
+    }
+}
+
+int query_check_stages(const query_opts *o)
+{
+    const blz_pipeline *p = &o->pipeline;
+    if (p->subtract.kind == BLZ_REF_NONE && p->subtract_amount != 1.0)
+        return tool_usage_error("--subtract-amount needs --subtract");
+    if (p->divide.kind == BLZ_REF_NONE && p->divide_amount != 1.0)
+        return tool_usage_error("--divide-amount needs --divide");
+    return 0;
 }
 
 int query_take_option(query_opts *o, int c, const char *arg)
@@ -34,7 +124,7 @@ int query_take_option(query_opts *o, int c, const char *arg)
         o->explain = true;
         return 0;
     default:
-        return 1;
+        return take_stage_option(o, c, arg);
     }
 }
 

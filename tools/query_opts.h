@@ -1,7 +1,8 @@
 /*
  * query_opts.h - what the computing subcommands of blitz-query share: the frame
- * range, memory budget, thread and --explain options, opening the cache, and the
- * printed plan.
+ * range, memory budget, thread and --explain options, the pipeline stages (--subtract,
+ * --divide, --scale, --offset, --abs, --clamp), opening the cache, and the printed
+ * plan.
  */
 #ifndef BLITZ_TOOLS_QUERY_OPTS_H
 #define BLITZ_TOOLS_QUERY_OPTS_H
@@ -11,6 +12,7 @@
 #include <stddef.h>
 
 #include "blitz/blitz.h"
+#include "blitz/pipeline.h"
 #include "blitz/query.h"
 
 typedef struct query_opts {
@@ -18,19 +20,42 @@ typedef struct query_opts {
     size_t budget;
     int threads;
     bool explain;
+    blz_pipeline pipeline;
+    bool staged;             /* a stage option was given */
+    char description[1024];  /* the stage options as given, for provenance */
 } query_opts;
+
+/* Option codes of the stages (above any character). */
+enum { QOPT_SUBTRACT = 256, QOPT_SUBTRACT_AMOUNT, QOPT_DIVIDE, QOPT_DIVIDE_AMOUNT, QOPT_SCALE,
+       QOPT_OFFSET, QOPT_ABS, QOPT_CLAMP };
 
 /* getopt_long entries of the shared options (codes 'f', 'b', 't', 'E'). */
 #define QUERY_SHARED_LONGOPTS                                                              \
     { "frames", required_argument, NULL, 'f' }, { "ram-budget", required_argument, NULL, 'b' }, \
     { "threads", required_argument, NULL, 't' }, { "explain", no_argument, NULL, 'E' }
 
+/* getopt_long entries of the stage options. */
+#define QUERY_STAGE_LONGOPTS                                                               \
+    { "subtract", required_argument, NULL, QOPT_SUBTRACT },                                \
+    { "subtract-amount", required_argument, NULL, QOPT_SUBTRACT_AMOUNT },                  \
+    { "divide", required_argument, NULL, QOPT_DIVIDE },                                    \
+    { "divide-amount", required_argument, NULL, QOPT_DIVIDE_AMOUNT },                      \
+    { "scale", required_argument, NULL, QOPT_SCALE },                                      \
+    { "offset", required_argument, NULL, QOPT_OFFSET }, { "abs", no_argument, NULL, QOPT_ABS }, \
+    { "clamp", required_argument, NULL, QOPT_CLAMP }
+
+/* Help lines of the stage options. */
+extern const char query_stage_usage[];
+
 /* Defaults: all frames, tool_default_budget(), OpenMP's thread count, no explain. */
 query_opts query_opts_defaults(void);
 
-/* Take a shared option: 0 when taken, 1 when c is not a shared option, EXIT_USAGE
+/* Take a shared or stage option: 0 when taken, 1 when c is not a shared option, EXIT_USAGE
  * (message printed) when its value is bad. */
 int query_take_option(query_opts *o, int c, const char *arg);
+
+/* Whether the stage amounts were given without their stage: usage error printed. */
+int query_check_stages(const query_opts *o);
 
 /* Open path read-only; on failure prints the reason and returns the exit code. */
 int query_open(const char *path, blz_cache **cache);

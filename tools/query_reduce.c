@@ -1,7 +1,8 @@
 /*
  * query_reduce.c - the temporal reduction subcommands of blitz-query: mean, sum, min,
  * max, std, var, median, percentile, argmin, argmax. Each reduces the selected frames
- * of a cache to one image written to -o (.npy, .tif or .png by extension).
+ * of a cache to one image written to -o (.npy, .tif or .png by extension), through
+ * the pipeline stages when any is given.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +27,8 @@ static const char usage_text[] =
     "  --colormap NAME       .png colormap: gray viridis magma inferno (default gray)\n"
     "  --ram-budget SIZE     resident memory bound, K/M/G suffixes (default half of available)\n"
     "  --threads N           OpenMP threads\n"
-    "  --explain             print the plan and exit without computing\n";
+    "  --explain             print the plan and exit without computing\n"
+    "stages (applied to every frame before the reduction):\n";
 
 typedef struct reduce_args {
     query_opts run;
@@ -104,7 +106,7 @@ static int take_reduce_option(reduce_args *a, int c, const char *arg)
 static int parse(int argc, char **argv, reduce_args *a)
 {
     static const struct option longopts[] = {
-        QUERY_SHARED_LONGOPTS,
+        QUERY_SHARED_LONGOPTS, QUERY_STAGE_LONGOPTS,
         { "output", required_argument, NULL, 'o' }, { "p", required_argument, NULL, 'p' },
         { "nan", required_argument, NULL, 'n' }, { "ddof", required_argument, NULL, 'd' },
         { "double", no_argument, NULL, 'D' }, { "clip", required_argument, NULL, 'c' },
@@ -117,6 +119,7 @@ static int parse(int argc, char **argv, reduce_args *a)
     while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
         if (c == 'h') {
             fputs(usage_text, stdout);
+            fputs(query_stage_usage, stdout);
             return -1;
         }
         if (c == '?' || c == ':')
@@ -136,6 +139,8 @@ static int parse(int argc, char **argv, reduce_args *a)
 
 static int check_args(const reduce_args *a)
 {
+    if (query_check_stages(&a->run) != 0)
+        return EXIT_USAGE;
     if (a->reduce.op == BLZ_OP_PERCENTILE && !a->have_p)
         return tool_usage_error("percentile: --p P is needed");
     if (a->reduce.op != BLZ_OP_PERCENTILE && a->have_p)
@@ -160,7 +165,8 @@ static int compute_and_write(const blz_cache *cache, const reduce_args *a)
         fprintf(stderr, "%s: out of memory for the result image\n", tool_name);
         return EXIT_SOFTWARE;
     }
-    int st = blz_reduce(cache, &a->reduce, out);
+    int st = a->run.staged ? blz_pipeline_reduce(cache, &a->run.pipeline, &a->reduce, out)
+                           : blz_reduce(cache, &a->reduce, out);
     for (int i = 0; st == BLZ_OK && i < a->n_outputs; i++)
         st = blz_image_write(a->outputs[i], out, l->height, l->width, l->channels, &a->image);
     free(out);

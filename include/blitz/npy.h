@@ -53,6 +53,12 @@ int blz_npy_load(const char *path, blz_npy_header *h, double **data);
 int blz_npy_write(const char *path, int dtype, const void *data, int ndim,
                   const int64_t *shape);
 
+/* The version 1.0 header of a C-order little-endian float32 / float64 array of shape,
+ * as blz_npy_write() writes it: *len bytes (a multiple of 64) into buf (cap bytes;
+ * 1024 always suffice), for writers that stream the data after it. */
+int blz_npy_format_header(char *buf, size_t cap, int dtype, int ndim, const int64_t *shape,
+                          size_t *len);
+
 /* Element value i of raw little- or big-endian data of dtype, as double. */
 double blz_dtype_value(const void *data, int dtype, int big_endian, size_t i);
 int blz_dtype_size(int dtype);

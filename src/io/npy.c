@@ -276,8 +276,8 @@ int blz_npy_load(const char *path, blz_npy_header *h, double **data)
 }
 
 /* The header text for a C-order little-endian float array, padded to 64 bytes. */
-static int format_header(char *buf, size_t cap, int dtype, int ndim, const int64_t *shape,
-                         size_t *len)
+int blz_npy_format_header(char *buf, size_t cap, int dtype, int ndim, const int64_t *shape,
+                          size_t *len)
 {
     char dims[BLZ_NPY_MAX_DIMS * 24 + 4] = "";
     size_t used = 0;
@@ -314,7 +314,7 @@ int blz_npy_write(const char *path, int dtype, const void *data, int ndim,
             return blz_fail(BLZ_ERR_RANGE, "%s: output shape too large", path);
     char header[1024];
     size_t hlen;
-    if (format_header(header, sizeof header, dtype, ndim, shape, &hlen) != BLZ_OK)
+    if (blz_npy_format_header(header, sizeof header, dtype, ndim, shape, &hlen) != BLZ_OK)
         return blz_fail(BLZ_ERR_RANGE, "%s: .npy header too long", path);
     blz_atomic_file f;
     int rc = blz_atomic_open(&f, path);

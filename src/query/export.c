@@ -1,0 +1,154 @@
+/*
+ * export.c - the processed frames written out: a new cache through the writer (whole
+ * frames in order, so the walk must hold a whole frame per strip) or a float32 .npy
+ * stack (header first, then each strip of each frame written at its place, so any
+ * strip height works). Both appear atomically; a failure leaves nothing behind.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "blitz/npy.h"
+#include "blitz/pipeline.h"
+#include "blitz/writer.h"
+#include "core/atomic_file.h"
+#include "core/error_internal.h"
+#include "query/framewalk.h"
+#include "query/stages.h"
+
+static bool ends_with(const char *path, const char *suffix)
+{
+    size_t n = strlen(path), k = strlen(suffix);
+    return n > k && strcasecmp(path + n - k, suffix) == 0;
+}
+
+static blz_region whole_frame(const blz_layout *l)
+{
+    return (blz_region){ 0, 0, l->width, l->height };
+}
+
+/* ---- .npy ---- */
+
+typedef struct npy_run {
+    blz_atomic_file file;
+    uint64_t data_offset;
+    size_t frame_values, row_values;
+} npy_run;
+
+static int npy_sink(void *ctx, int64_t n, int32_t y0, int32_t rows, const float *values)
+{
+    npy_run *run = ctx;
+    uint64_t at = run->data_offset
+                  + ((uint64_t)n * run->frame_values + (uint64_t)y0 * run->row_values)
+                    * sizeof(float);
+    return blz_atomic_pwrite(&run->file, values, (size_t)rows * run->row_values * sizeof(float),
+                             at);
+}
+
+static int export_npy(const blz_stages *st, const blz_run_options *o, const char *path)
+{
+    const blz_layout *l = st->layout;
+    int64_t shape[4] = { st->geom.outputs, l->height, l->width, l->channels };
+    char header[1024];
+    size_t hlen;
+    if (blz_npy_format_header(header, sizeof header, BLZ_DTYPE_F32, l->channels == 1 ? 3 : 4,
+                              shape, &hlen) != BLZ_OK)
+        return blz_fail(BLZ_ERR_RANGE, "%s: .npy header too long", path);
+    npy_run run = { .data_offset = hlen, .frame_values = l->frame_values,
+                    .row_values = (size_t)l->width * (size_t)l->channels };
+    int rc = blz_atomic_open(&run.file, path);
+    if (rc != BLZ_OK)
+        return rc;
+    rc = blz_atomic_write(&run.file, header, hlen);
+    blz_region region = whole_frame(l);
+    blz_walk_options w = { .budget = st->budget, .threads = o->threads };
+    if (rc == BLZ_OK)
+        rc = blz_frame_walk(st, &region, &w, npy_sink, &run);
+    if (rc != BLZ_OK) {
+        blz_atomic_abort(&run.file);
+        return rc;
+    }
+    return blz_atomic_commit(&run.file);
+}
+
+/* ---- cache ---- */
+
+typedef struct cache_run {
+    const blz_stages *st;
+    blz_writer *writer;
+} cache_run;
+
+static int cache_sink(void *ctx, int64_t n, int32_t y0, int32_t rows, const float *values)
+{
+    (void)y0;
+    (void)rows;
+    const cache_run *run = ctx;
+    int64_t source;
+    double timestamp;
+    int rc = blz_cache_frame_info(run->st->cache, blz_stages_cache_frame(run->st, n), &source,
+                                  &timestamp);
+    return rc == BLZ_OK ? blz_writer_add_frame(run->writer, values, source, timestamp) : rc;
+}
+
+/* The source's metadata (but an earlier pipeline's), then this pipeline's. */
+static int write_meta(blz_writer *w, const blz_cache *cache, const char *description)
+{
+    int rc = BLZ_OK;
+    for (size_t i = 0; rc == BLZ_OK && i < blz_cache_meta_count(cache); i++) {
+        const char *key, *value;
+        rc = blz_cache_meta_at(cache, i, &key, &value);
+        if (rc == BLZ_OK && strncmp(key, "pipeline", 8) != 0)
+            rc = blz_writer_set_meta(w, key, value);
+    }
+    if (rc == BLZ_OK)
+        rc = blz_writer_set_meta(w, "pipeline", description ? description : "");
+    if (rc == BLZ_OK)
+        rc = blz_writer_set_meta(w, "pipeline.source", blz_cache_path(cache));
+    return rc;
+}
+
+static int export_cache(const blz_stages *st, const blz_run_options *o, const char *path,
+                        const char *description)
+{
+    const blz_layout *l = st->layout;
+    blz_chunk_entry first;
+    int rc = blz_cache_chunk_entry(st->cache, 0, &first);
+    if (rc != BLZ_OK)
+        return rc;
+    blz_writer_options wo = { .height = l->height, .width = l->width, .channels = l->channels,
+                              .ct = l->ct, .th = l->th, .tw = l->tw, .codec = first.codec,
+                              .threads = o->threads, .flags = BLZ_WRITE_REPLACE };
+    size_t writer_bytes = blz_writer_memory(&wo);
+    if (writer_bytes >= st->budget)
+        return blz_fail(BLZ_ERR_BUDGET, "%s: the memory budget cannot hold the writer's time "
+                        "blocks (%zu bytes)", path, writer_bytes);
+    cache_run run = { .st = st };
+    rc = blz_writer_open(&run.writer, path, &wo);
+    if (rc != BLZ_OK)
+        return rc;
+    rc = write_meta(run.writer, st->cache, description);
+    blz_region region = whole_frame(l);
+    blz_walk_options w = { .budget = st->budget - writer_bytes, .threads = o->threads,
+                           .one_strip = true };
+    if (rc == BLZ_OK)
+        rc = blz_frame_walk(st, &region, &w, cache_sink, &run);
+    if (rc == BLZ_OK)
+        rc = blz_writer_finish(run.writer);
+    blz_writer_free(run.writer);
+    return rc;
+}
+
+int blz_pipeline_export(const blz_cache *cache, const blz_pipeline *pipeline,
+                        const blz_run_options *o, const char *path, const char *description)
+{
+    bool npy = ends_with(path, ".npy");
+    if (!npy && !ends_with(path, ".blz"))
+        return blz_fail(BLZ_ERR_INVALID, "%s: unknown export type (use .blz or .npy)", path);
+    blz_stages st;
+    int rc = blz_stages_prepare(&st, cache, pipeline, &o->frames, o->ram_budget, o->threads);
+    if (rc != BLZ_OK)
+        return rc;
+    rc = npy ? export_npy(&st, o, path) : export_cache(&st, o, path, description);
+    blz_stages_free(&st);
+    return rc;
+}

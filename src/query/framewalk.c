@@ -1,0 +1,215 @@
+/*
+ * framewalk.c - processed frames strip by strip: block reads of the selected frames,
+ * the stages per frame, ring buffers and window state for sliding references.
+ */
+#include "query/framewalk.h"
+
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/checked.h"
+#include "core/error_internal.h"
+
+/* One strip's buffers and state. */
+typedef struct strip {
+    const blz_stages *st;
+    const blz_region *region;
+    int32_t y0, rows;
+    size_t row_values, values;  /* per region row, per strip */
+    float *block;               /* ct frames of the strip */
+    float *ring;                /* sliding: the last WINDOW input frames */
+    float *out;                 /* the output frame's strip */
+    blz_stage_windows win;
+    blz_chunk_buf *buf;
+    int threads;
+} strip;
+
+static size_t bytes_per_value(const blz_stages *st)
+{
+    size_t bytes = ((size_t)st->layout->ct + 1) * sizeof(float);
+    if (st->sliding)
+        bytes += (size_t)st->geom.window * sizeof(float) + blz_stage_windows_bytes(st);
+    return bytes;
+}
+
+int blz_frame_walk_rows(const blz_stages *st, const blz_region *region,
+                        const blz_walk_options *o, int32_t *rows)
+{
+    const blz_cache *cache = st->cache;
+    size_t fixed = blz_chunk_buf_bytes(cache) + st->layout->chunk_bytes;
+    size_t row_bytes;
+    *rows = 0;
+    if (!blz_mul3_size((size_t)region->w * (size_t)st->layout->channels, bytes_per_value(st), 1,
+                       &row_bytes))
+        return blz_fail(BLZ_ERR_RANGE, "%s: strip size overflows", st->path);
+    size_t avail = o->budget > fixed ? o->budget - fixed : 0;
+    size_t fit = avail / row_bytes;
+    size_t need = o->one_strip ? (size_t)region->h : 1;
+    if (fit < need)
+        return blz_fail(BLZ_ERR_BUDGET, "%s: the memory budget is too small: %zu bytes needed "
+                        "for %zu row(s) of %d pixels", st->path, fixed + need * row_bytes, need,
+                        region->w);
+    *rows = fit < (size_t)region->h ? (int32_t)fit : region->h;
+    return BLZ_OK;
+}
+
+static void strip_free(strip *s)
+{
+    free(s->block);
+    free(s->ring);
+    free(s->out);
+    blz_stage_windows_free(&s->win);
+    blz_chunk_buf_free(s->buf);
+}
+
+static int strip_alloc(strip *s, const blz_stages *st, const blz_region *region, int32_t rows)
+{
+    memset(s, 0, sizeof *s);
+    s->st = st;
+    s->region = region;
+    s->row_values = (size_t)region->w * (size_t)st->layout->channels;
+    s->values = (size_t)rows * s->row_values;
+    s->block = malloc((size_t)st->layout->ct * s->values * sizeof(float));
+    s->out = malloc(s->values * sizeof(float));
+    s->buf = blz_chunk_buf_alloc(st->cache);
+    int ok = s->block && s->out && s->buf;
+    if (ok && st->sliding) {
+        s->ring = malloc((size_t)st->geom.window * s->values * sizeof(float));
+        ok = s->ring != NULL;
+    }
+    int rc = ok ? BLZ_OK : blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for a strip of %d rows",
+                                    st->path, rows);
+    if (rc == BLZ_OK && st->sliding)
+        rc = blz_stage_windows_init(&s->win, st, s->values);
+    if (rc != BLZ_OK)
+        strip_free(s);
+    return rc;
+}
+
+/* Copy the strip's part of chunk (tb, ty, tx) for the count selected frames from first. */
+static int read_tile(strip *s, int64_t tb, int32_t ty, int32_t tx, int64_t first, int64_t count)
+{
+    const blz_layout *l = s->st->layout;
+    const blz_region *r = s->region;
+    int64_t id = blz_chunk_id(l, tb, ty, tx);
+    const float *vals;
+    int rc = blz_cache_chunk(s->st->cache, id, s->buf, &vals);
+    if (rc != BLZ_OK)
+        return rc;
+    int32_t ya = ty * l->th > s->y0 ? ty * l->th : s->y0;
+    int32_t yb = (ty + 1) * l->th < s->y0 + s->rows ? (ty + 1) * l->th : s->y0 + s->rows;
+    int32_t xa = tx * l->tw > r->x0 ? tx * l->tw : r->x0;
+    int32_t xb = (tx + 1) * l->tw < r->x0 + r->w ? (tx + 1) * l->tw : r->x0 + r->w;
+    size_t C = (size_t)l->channels, n = (size_t)(xb - xa) * C;
+    for (int64_t k = 0; k < count; k++) {
+        size_t local = (size_t)(first - tb * l->ct + k * s->st->sel.step);
+        for (int32_t y = ya; y < yb; y++) {
+            const float *src = vals + ((local * (size_t)l->th + (size_t)(y - ty * l->th))
+                                       * (size_t)l->tw + (size_t)(xa - tx * l->tw)) * C;
+            float *dst = s->block + (size_t)k * s->values
+                         + ((size_t)(y - s->y0) * (size_t)r->w + (size_t)(xa - r->x0)) * C;
+            memcpy(dst, src, n * sizeof(float));
+        }
+    }
+    blz_cache_advise(s->st->cache, id, 1, BLZ_ADVISE_DONTNEED);
+    return BLZ_OK;
+}
+
+static int read_block(strip *s, int64_t tb, int64_t first, int64_t count)
+{
+    const blz_layout *l = s->st->layout;
+    const blz_region *r = s->region;
+    for (int32_t ty = s->y0 / l->th; ty <= (s->y0 + s->rows - 1) / l->th; ty++)
+        for (int32_t tx = r->x0 / l->tw; tx <= (r->x0 + r->w - 1) / l->tw; tx++) {
+            int rc = read_tile(s, tb, ty, tx, first, count);
+            if (rc != BLZ_OK)
+                return rc;
+        }
+    return BLZ_OK;
+}
+
+/* Reference index of strip row r's first value. */
+static size_t ref_of_row(const strip *s, int32_t r)
+{
+    const blz_layout *l = s->st->layout;
+    return ((size_t)(s->y0 + r) * (size_t)l->width + (size_t)s->region->x0)
+           * (size_t)l->channels;
+}
+
+static int fixed_frame(strip *s, const float *x, int64_t i, blz_frame_sink sink, void *ctx)
+{
+#pragma omp parallel for num_threads(s->threads)
+    for (int32_t r = 0; r < s->rows; r++) {
+        size_t at = (size_t)r * s->row_values;
+        blz_stages_apply_span(s->st, s->out + at, x + at, s->row_values, ref_of_row(s, r));
+    }
+    return sink(ctx, i, s->y0, s->rows, s->out);
+}
+
+static int sliding_frame(strip *s, const float *x, int64_t i, blz_frame_sink sink, void *ctx)
+{
+    const blz_window_geom *g = &s->st->geom;
+    if (i < g->first_start)
+        return BLZ_OK;
+    size_t W = (size_t)g->window;
+    int64_t n = i - g->first_start - g->window + 1;
+    bool emits = n >= 0 && n < g->outputs;
+    const float *shown = emits ? s->ring + (size_t)(g->first_output + n) % W * s->values : NULL;
+    const float *leaving = emits ? s->ring + (size_t)(g->first_start + n) % W * s->values : NULL;
+    memcpy(s->ring + (size_t)i % W * s->values, x, s->values * sizeof(float));
+#pragma omp parallel for num_threads(s->threads)
+    for (int32_t r = 0; r < s->rows; r++) {
+        size_t ref = ref_of_row(s, r);
+        for (size_t c = 0; c < s->row_values; c++) {
+            size_t v = (size_t)r * s->row_values + c;
+            blz_stage_windows_push(&s->win, v, x[v], i);
+            if (!emits)
+                continue;
+            s->out[v] = blz_stage_windows_output(&s->win, s->st, v, shown[v], ref + c);
+            blz_stage_windows_pop(&s->win, v, leaving[v], g->first_start + n);
+        }
+    }
+    return emits ? sink(ctx, n, s->y0, s->rows, s->out) : BLZ_OK;
+}
+
+static int walk_strip(strip *s, blz_frame_sink sink, void *ctx)
+{
+    const blz_selection *sel = &s->st->sel;
+    int rc = BLZ_OK;
+    for (int64_t tb = sel->first_block; rc == BLZ_OK && tb <= sel->last_block;
+         tb = blz_selection_next_block(sel, tb + 1)) {
+        int64_t first, count;
+        blz_selection_in_block(sel, tb, &first, &count);
+        rc = read_block(s, tb, first, count);
+        for (int64_t k = 0; rc == BLZ_OK && k < count; k++) {
+            const float *x = s->block + (size_t)k * s->values;
+            int64_t i = blz_selection_position(sel, first + k * sel->step);
+            rc = s->st->sliding ? sliding_frame(s, x, i, sink, ctx)
+                                : fixed_frame(s, x, i, sink, ctx);
+        }
+    }
+    return rc;
+}
+
+int blz_frame_walk(const blz_stages *st, const blz_region *region,
+                   const blz_walk_options *o, blz_frame_sink sink, void *ctx)
+{
+    int32_t rows;
+    int rc = blz_frame_walk_rows(st, region, o, &rows);
+    if (rc != BLZ_OK)
+        return rc;
+    for (int32_t y0 = region->y0; rc == BLZ_OK && y0 < region->y0 + region->h; y0 += rows) {
+        int32_t h = region->y0 + region->h - y0 < rows ? region->y0 + region->h - y0 : rows;
+        strip s;
+        rc = strip_alloc(&s, st, region, h);
+        if (rc != BLZ_OK)
+            break;
+        s.y0 = y0;
+        s.rows = h;
+        s.threads = o->threads > 0 ? o->threads : omp_get_max_threads();
+        rc = walk_strip(&s, sink, ctx);
+        strip_free(&s);
+    }
+    return rc;
+}

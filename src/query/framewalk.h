@@ -1,0 +1,48 @@
+/*
+ * framewalk.h - the processed frames of a pipeline, frame by frame, over a region of
+ * the frame, for the sinks that need frame-major output (ROI traces, pixel series,
+ * export).
+ *
+ * The region is cut into strips of rows that fit the budget. For each strip the
+ * selected frames are read time block by time block (each chunk decoded once per
+ * strip, its mapped pages released after the copy) into a block buffer, and every
+ * frame is pushed through the stages in order. With sliding references the strip
+ * keeps a ring of the last WINDOW input frames and the window state of each of its
+ * values; output frame n is handed over as soon as its window is complete. Memory per
+ * value of a strip: the block (ct floats), the output row, and when sliding the ring
+ * (WINDOW floats) and the window state; so long windows give thin strips, never an
+ * intermediate stack.
+ */
+#ifndef BLITZ_QUERY_FRAMEWALK_H
+#define BLITZ_QUERY_FRAMEWALK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "query/stages.h"
+
+typedef struct blz_region {
+    int32_t x0, y0, w, h;
+} blz_region;
+
+/* Output frame n, rows y0..y0+rows-1 of the region (rows x w x C values). Called on
+ * the coordinating thread, strips in order and frames in order within a strip. */
+typedef int (*blz_frame_sink)(void *ctx, int64_t n, int32_t y0, int32_t rows,
+                              const float *values);
+
+typedef struct blz_walk_options {
+    size_t budget;       /* bytes left for the walk */
+    int threads;         /* 0 = OpenMP default */
+    bool one_strip;      /* the sink needs whole regions: BLZ_ERR_BUDGET when they do not fit */
+} blz_walk_options;
+
+/* Rows per strip the walk would use for region under options (0 and BLZ_ERR_BUDGET
+ * when not even one row fits). */
+int blz_frame_walk_rows(const blz_stages *st, const blz_region *region,
+                        const blz_walk_options *options, int32_t *rows);
+
+int blz_frame_walk(const blz_stages *st, const blz_region *region,
+                   const blz_walk_options *options, blz_frame_sink sink, void *ctx);
+
+#endif

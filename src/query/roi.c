@@ -1,0 +1,238 @@
+/*
+ * roi.c - ROI traces of the processed frames: rectangles and even-odd polygons turned
+ * into pixel lists over the ROIs' bounding region, then per output frame the mean,
+ * median, min, max or sum of each ROI's non-NaN values, all ROIs in one pass.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blitz/pipeline.h"
+#include "core/error_internal.h"
+#include "query/framewalk.h"
+#include "query/select.h"
+#include "query/stages.h"
+
+static const char *const stat_names[] = {
+    [BLZ_ROI_MEAN] = "mean", [BLZ_ROI_MEDIAN] = "median", [BLZ_ROI_MIN] = "min",
+    [BLZ_ROI_MAX] = "max", [BLZ_ROI_SUM] = "sum",
+};
+
+const char *blz_roi_stat_name(int stat)
+{
+    return stat >= BLZ_ROI_MEAN && stat <= BLZ_ROI_SUM ? stat_names[stat] : NULL;
+}
+
+int blz_roi_stat_from_name(const char *name)
+{
+    for (int s = BLZ_ROI_MEAN; s <= BLZ_ROI_SUM; s++)
+        if (strcmp(stat_names[s], name) == 0)
+            return s;
+    return -1;
+}
+
+/* Bounding box x0, y0, x1, y1 (exclusive) of a ROI's candidate pixels, after checking
+ * that it lies inside the width x height frame. */
+static int roi_bounds(const blz_roi *roi, int index, const blz_layout *l, const char *path,
+                      int32_t box[4])
+{
+    if (roi->kind == BLZ_ROI_RECT) {
+        if (roi->w < 1 || roi->h < 1 || roi->x < 0 || roi->y < 0
+            || (int64_t)roi->x + roi->w > l->width || (int64_t)roi->y + roi->h > l->height)
+            return blz_fail(BLZ_ERR_INVALID, "%s: ROI %d: rectangle %d,%d,%d,%d is not inside "
+                            "the %d x %d frame", path, index + 1, roi->x, roi->y, roi->w,
+                            roi->h, l->width, l->height);
+        box[0] = roi->x;
+        box[1] = roi->y;
+        box[2] = roi->x + roi->w;
+        box[3] = roi->y + roi->h;
+        return BLZ_OK;
+    }
+    if (roi->kind != BLZ_ROI_POLYGON || roi->npoints < 3 || !roi->points)
+        return blz_fail(BLZ_ERR_INVALID, "%s: ROI %d: a polygon needs at least 3 points",
+                        path, index + 1);
+    double lo[2] = { INFINITY, INFINITY }, hi[2] = { -INFINITY, -INFINITY };
+    double limit[2] = { l->width, l->height };
+    for (int i = 0; i < 2 * roi->npoints; i++) {
+        double v = roi->points[i];
+        if (!(v >= 0 && v <= limit[i % 2]))
+            return blz_fail(BLZ_ERR_INVALID, "%s: ROI %d: polygon point %d (%g) is outside the "
+                            "%d x %d frame", path, index + 1, i / 2 + 1, v, l->width, l->height);
+        lo[i % 2] = fmin(lo[i % 2], v);
+        hi[i % 2] = fmax(hi[i % 2], v);
+    }
+    box[0] = (int32_t)floor(lo[0]);
+    box[1] = (int32_t)floor(lo[1]);
+    box[2] = (int32_t)ceil(hi[0]);
+    box[3] = (int32_t)ceil(hi[1]);
+    return BLZ_OK;
+}
+
+/* Even-odd rule: whether (px, py) is inside the polygon. */
+static bool inside_polygon(const blz_roi *roi, double px, double py)
+{
+    bool inside = false;
+    const double *p = roi->points;
+    for (int i = 0, j = roi->npoints - 1; i < roi->npoints; j = i++) {
+        double xi = p[2 * i], yi = p[2 * i + 1], xj = p[2 * j], yj = p[2 * j + 1];
+        if ((yi > py) != (yj > py) && px < (xj - xi) * (py - yi) / (yj - yi) + xi)
+            inside = !inside;
+    }
+    return inside;
+}
+
+typedef struct roi_run {
+    const blz_stages *st;
+    blz_region region;
+    int nrois, nstats;
+    const int *stats;
+    size_t **pixels;    /* per ROI: region-relative pixel indices */
+    size_t *npixels;
+    float *scratch;     /* median: the largest ROI's values */
+    uint32_t *counts;
+    double *out;
+} roi_run;
+
+static int roi_pixels(roi_run *run, const blz_roi *roi, int r, const int32_t box[4])
+{
+    size_t cap = (size_t)(box[2] - box[0]) * (size_t)(box[3] - box[1]);
+    run->pixels[r] = malloc((cap ? cap : 1) * sizeof(size_t));
+    if (!run->pixels[r])
+        return blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for ROI %d", run->st->path, r + 1);
+    size_t n = 0;
+    for (int32_t y = box[1]; y < box[3]; y++)
+        for (int32_t x = box[0]; x < box[2]; x++)
+            if (roi->kind == BLZ_ROI_RECT || inside_polygon(roi, x + 0.5, y + 0.5))
+                run->pixels[r][n++] = (size_t)(y - run->region.y0) * (size_t)run->region.w
+                                      + (size_t)(x - run->region.x0);
+    run->npixels[r] = n;
+    if (n == 0)
+        return blz_fail(BLZ_ERR_INVALID, "%s: ROI %d holds no pixel centre", run->st->path,
+                        r + 1);
+    return BLZ_OK;
+}
+
+/* Bounding region of all ROIs, then each ROI's pixel list. */
+static int build_masks(roi_run *run, const blz_roi *rois)
+{
+    int32_t all[4] = { INT32_MAX, INT32_MAX, 0, 0 }, (*boxes)[4] = calloc((size_t)run->nrois,
+                                                                        sizeof *boxes);
+    if (!boxes)
+        return blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for ROIs", run->st->path);
+    int rc = BLZ_OK;
+    for (int r = 0; rc == BLZ_OK && r < run->nrois; r++) {
+        rc = roi_bounds(&rois[r], r, run->st->layout, run->st->path, boxes[r]);
+        for (int k = 0; rc == BLZ_OK && k < 4; k++)
+            all[k] = k < 2 ? (boxes[r][k] < all[k] ? boxes[r][k] : all[k])
+                           : (boxes[r][k] > all[k] ? boxes[r][k] : all[k]);
+    }
+    run->region = (blz_region){ all[0], all[1], all[2] - all[0], all[3] - all[1] };
+    for (int r = 0; rc == BLZ_OK && r < run->nrois; r++)
+        rc = roi_pixels(run, &rois[r], r, boxes[r]);
+    free(boxes);
+    return rc;
+}
+
+/* The statistics of ROI r over values (one output frame of the region). */
+static void roi_frame_stats(const roi_run *run, int r, const float *values, double *dst)
+{
+    size_t C = (size_t)run->st->layout->channels, count = 0;
+    double sum = 0, lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < run->npixels[r]; i++)
+        for (size_t c = 0; c < C; c++) {
+            float v = values[run->pixels[r][i] * C + c];
+            if (isnan(v))
+                continue;
+            sum += v;
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
+            run->scratch[count++] = v;
+        }
+    for (int s = 0; s < run->nstats; s++) {
+        switch (run->stats[s]) {
+        case BLZ_ROI_MEAN: dst[s] = count ? sum / (double)count : NAN; break;
+        case BLZ_ROI_SUM: dst[s] = count ? sum : NAN; break;
+        case BLZ_ROI_MIN: dst[s] = count ? lo : NAN; break;
+        case BLZ_ROI_MAX: dst[s] = count ? hi : NAN; break;
+        default:
+            dst[s] = blz_select_percentile(run->scratch, count, 50.0, true, run->counts);
+        }
+    }
+}
+
+static int roi_sink(void *ctx, int64_t n, int32_t y0, int32_t rows, const float *values)
+{
+    (void)y0;
+    (void)rows;
+    const roi_run *run = ctx;
+    for (int r = 0; r < run->nrois; r++)
+        roi_frame_stats(run, r, values,
+                        run->out + ((size_t)n * (size_t)run->nrois + (size_t)r)
+                                   * (size_t)run->nstats);
+    return BLZ_OK;
+}
+
+static void roi_run_free(roi_run *run)
+{
+    for (int r = 0; run->pixels && r < run->nrois; r++)
+        free(run->pixels[r]);
+    free(run->pixels);
+    free(run->npixels);
+    free(run->scratch);
+    free(run->counts);
+}
+
+static int check_stats(const int *stats, int nstats, int nrois, const char *path)
+{
+    if (nrois < 1 || nstats < 1)
+        return blz_fail(BLZ_ERR_INVALID, "%s: at least one ROI and one statistic are needed",
+                        path);
+    for (int s = 0; s < nstats; s++)
+        if (!blz_roi_stat_name(stats[s]))
+            return blz_fail(BLZ_ERR_INVALID, "%s: unknown ROI statistic %d", path, stats[s]);
+    return BLZ_OK;
+}
+
+static int run_rois(roi_run *run, const blz_roi *rois, const blz_run_options *o)
+{
+    run->pixels = calloc((size_t)run->nrois, sizeof *run->pixels);
+    run->npixels = calloc((size_t)run->nrois, sizeof *run->npixels);
+    run->counts = malloc(BLZ_SELECT_COUNTS * sizeof *run->counts);
+    if (!run->pixels || !run->npixels || !run->counts)
+        return blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for ROIs", run->st->path);
+    int rc = build_masks(run, rois);
+    if (rc != BLZ_OK)
+        return rc;
+    size_t largest = 0, held = 0;
+    for (int r = 0; r < run->nrois; r++) {
+        largest = run->npixels[r] > largest ? run->npixels[r] : largest;
+        held += run->npixels[r] * sizeof(size_t);
+    }
+    run->scratch = malloc(largest * (size_t)run->st->layout->channels * sizeof(float));
+    if (!run->scratch)
+        return blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for ROI values", run->st->path);
+    held += largest * (size_t)run->st->layout->channels * sizeof(float)
+            + BLZ_SELECT_COUNTS * sizeof(uint32_t);
+    blz_walk_options w = { .budget = run->st->budget > held ? run->st->budget - held : 0,
+                           .threads = o->threads, .one_strip = true };
+    return blz_frame_walk(run->st, &run->region, &w, roi_sink, run);
+}
+
+int blz_pipeline_roi(const blz_cache *cache, const blz_pipeline *pipeline,
+                     const blz_run_options *run_options, const blz_roi *rois, int nrois,
+                     const int *stats, int nstats, double *out)
+{
+    int rc = check_stats(stats, nstats, nrois, blz_cache_path(cache));
+    if (rc != BLZ_OK)
+        return rc;
+    blz_stages st;
+    rc = blz_stages_prepare(&st, cache, pipeline, &run_options->frames,
+                            run_options->ram_budget, run_options->threads);
+    if (rc != BLZ_OK)
+        return rc;
+    roi_run run = { .st = &st, .nrois = nrois, .nstats = nstats, .stats = stats, .out = out };
+    rc = run_rois(&run, rois, run_options);
+    roi_run_free(&run);
+    blz_stages_free(&st);
+    return rc;
+}

@@ -1,0 +1,77 @@
+/*
+ * query_export.c - blitz-query export: the processed frames as a new cache (.blz,
+ * metadata recording the pipeline) or a float32 .npy stack.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "common.h"
+#include "query_cmds.h"
+#include "query_opts.h"
+
+static const char usage_text[] =
+    "usage: blitz-query export CACHE -o OUT [stages] [options]\n"
+    "  -o, --output OUT      OUT.blz (a cache, same chunk shape and codec) or OUT.npy\n"
+    "                        (float32, frames x H x W [x C])\n"
+    "  --frames START:STOP[:STEP], --ram-budget SIZE, --threads N  as for the reductions\n"
+    "stages (applied to every frame):\n";
+
+typedef struct export_args {
+    query_opts run;
+    const char *output, *cache;
+} export_args;
+
+/* Parse argv; -1 after --help. */
+static int parse(int argc, char **argv, export_args *a)
+{
+    static const struct option longopts[] = {
+        QUERY_SHARED_LONGOPTS, QUERY_STAGE_LONGOPTS,
+        { "output", required_argument, NULL, 'o' }, { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(usage_text, stdout);
+            fputs(query_stage_usage, stdout);
+            return -1;
+        }
+        if (c == '?' || c == ':')
+            return tool_usage_error("export: unknown option or missing value '%s'",
+                                    argv[optind - 1]);
+        int st = query_take_option(&a->run, c, optarg);
+        if (st == 1 && c == 'o') {
+            a->output = optarg;
+            st = 0;
+        } else if (st == 1) {
+            st = tool_usage_error("export: unknown option");
+        }
+        if (st != 0)
+            return st;
+    }
+    if (argc - optind != 1)
+        return tool_usage_error("export: expected one CACHE argument");
+    a->cache = argv[optind];
+    size_t n = a->output ? strlen(a->output) : 0;
+    if (n < 5 || (strcmp(a->output + n - 4, ".blz") != 0 && strcmp(a->output + n - 4, ".npy") != 0))
+        return tool_usage_error("export: -o OUT.blz or OUT.npy is needed");
+    return query_check_stages(&a->run);
+}
+
+int cmd_export(int argc, char **argv)
+{
+    export_args a = { .run = query_opts_defaults() };
+    int st = parse(argc, argv, &a);
+    if (st != 0)
+        return st < 0 ? 0 : st;
+    blz_cache *cache;
+    st = query_open(a.cache, &cache);
+    if (st != 0)
+        return st;
+    blz_run_options o = { a.run.frames, a.run.budget, a.run.threads };
+    st = blz_pipeline_export(cache, &a.run.pipeline, &o, a.output, a.run.description);
+    blz_cache_close(cache);
+    return st == BLZ_OK ? 0 : tool_report(st);
+}
