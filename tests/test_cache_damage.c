@@ -319,11 +319,14 @@ START_TEST(hostile_metadata_is_refused)
                                               1, 0, 0, 0, 'a', 1, 0, 0, 0, 'y' };
     static const unsigned char bad_utf8[] = { 1, 0, 0, 0, 1, 0, 0, 0, 0xC0, 0, 0, 0, 0 };
     static const unsigned char nul_key[] = { 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0 };
+    static const unsigned char no_pairs[] = { 0, 0, 0, 0 };   /* rest of the section: stray */
     ck_assert_int_eq(open_with_meta(&f, huge_count, sizeof huge_count), BLZ_ERR_FORMAT);
     ck_assert_int_eq(open_with_meta(&f, long_key, sizeof long_key), BLZ_ERR_FORMAT);
     ck_assert_int_eq(open_with_meta(&f, dup_keys, sizeof dup_keys), BLZ_ERR_FORMAT);
     ck_assert_int_eq(open_with_meta(&f, bad_utf8, sizeof bad_utf8), BLZ_ERR_FORMAT);
     ck_assert_int_eq(open_with_meta(&f, nul_key, sizeof nul_key), BLZ_ERR_FORMAT);
+    ck_assert_int_eq(open_with_meta(&f, no_pairs, sizeof no_pairs), BLZ_ERR_FORMAT);
+    ck_assert_ptr_nonnull(strstr(blz_errmsg(), "stray"));
     drop_fixture(&f);
 }
 END_TEST
