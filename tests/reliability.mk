@@ -4,3 +4,6 @@ TESTS += tests/test_bitflips
 tests_test_bitflips_SOURCES = tests/test_bitflips.c
 tests_test_bitflips_CFLAGS = $(TEST_CFLAGS)
 tests_test_bitflips_LDADD = $(CACHE_TEST_LIBS)
+dist_check_SCRIPTS += tests/reliability_crash.sh
+TESTS += tests/reliability_crash.sh
+EXTRA_DIST += tests/cli_lib.sh
