@@ -33,7 +33,7 @@ expect() {
         [ "$(wc -l <"$work/err")" -eq 1 ] || fail "$*: stderr is not one line: $(cat "$work/err")"
         tool=""
         for arg in "$@"; do
-            case "$(basename "$arg")" in blitz-*) tool=$(basename "$arg"); break ;; esac
+            case "$(basename -- "$arg")" in blitz-*) tool=$(basename -- "$arg"); break ;; esac
         done
         grep -q "^$tool: " "$work/err" || fail "$*: message lacks '$tool: '"
     fi
