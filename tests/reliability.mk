@@ -7,3 +7,5 @@ tests_test_bitflips_LDADD = $(CACHE_TEST_LIBS)
 dist_check_SCRIPTS += tests/reliability_crash.sh
 TESTS += tests/reliability_crash.sh
 EXTRA_DIST += tests/cli_lib.sh
+dist_check_SCRIPTS += tests/reliability_readonly.sh
+TESTS += tests/reliability_readonly.sh
