@@ -39,29 +39,31 @@ struct blz_writer {
     bool finished;
 };
 
-static int chunk_side(int32_t value, int32_t fallback, uint32_t *out)
+static int chunk_side(const char *what, int32_t value, int32_t fallback, uint32_t *out)
 {
     if (value < 0)
-        return blz_fail(BLZ_ERR_INVALID, "writer: negative chunk size %d", value);
+        return blz_fail(BLZ_ERR_INVALID, "%s: negative chunk size %d", what, value);
     *out = value == 0 ? (uint32_t)fallback : (uint32_t)value;
     return BLZ_OK;
 }
 
-/* Validate options into a layout (no frames yet), thread count and block size. */
-static int plan(const blz_writer_options *o, blz_layout *l, int *threads, size_t *block_bytes)
+/* Validate options into a layout (no frames yet), thread count and block size; what
+ * names the output in messages. */
+static int plan(const char *what, const blz_writer_options *o, blz_layout *l, int *threads,
+                size_t *block_bytes)
 {
     uint32_t ct = 0, th = 0, tw = 0;
     int st;
-    if ((st = chunk_side(o->ct, DEFAULT_CT, &ct)) < 0 ||
-        (st = chunk_side(o->th, DEFAULT_TH, &th)) < 0 ||
-        (st = chunk_side(o->tw, DEFAULT_TW, &tw)) < 0)
+    if ((st = chunk_side(what, o->ct, DEFAULT_CT, &ct)) < 0 ||
+        (st = chunk_side(what, o->th, DEFAULT_TH, &th)) < 0 ||
+        (st = chunk_side(what, o->tw, DEFAULT_TW, &tw)) < 0)
         return st;
     if (o->height < 0 || o->width < 0 || o->channels < 0)
-        return blz_fail(BLZ_ERR_INVALID, "writer: negative frame geometry");
+        return blz_fail(BLZ_ERR_INVALID, "%s: negative frame geometry", what);
     if (!blz_codec_name(o->codec) || o->threads < 0)
-        return blz_fail(BLZ_ERR_INVALID, "writer: unknown codec %d or negative thread count",
-                        o->codec);
-    if ((st = blz_layout_make(l, "writer", 0, (uint32_t)o->height, (uint32_t)o->width,
+        return blz_fail(BLZ_ERR_INVALID, "%s: unknown codec %d or negative thread count",
+                        what, o->codec);
+    if ((st = blz_layout_make(l, what, 0, (uint32_t)o->height, (uint32_t)o->width,
                               (uint32_t)o->channels, ct, th, tw)) < 0)
         return st;
     *threads = o->threads > 0 ? o->threads : omp_get_max_threads();
@@ -69,7 +71,7 @@ static int plan(const blz_writer_options *o, blz_layout *l, int *threads, size_t
     uint64_t aligned;
     if (!blz_mul3_size(l->frame_values, (size_t)l->ct, sizeof(float), &bytes) ||
         !blz_align_u64(bytes, BLOCK_ALIGN, &aligned) || aligned > SIZE_MAX)
-        return blz_fail(BLZ_ERR_RANGE, "writer: time block of %d frames overflows", l->ct);
+        return blz_fail(BLZ_ERR_RANGE, "%s: time block of %d frames overflows", what, l->ct);
     *block_bytes = (size_t)aligned;
     return BLZ_OK;
 }
@@ -81,7 +83,7 @@ size_t blz_writer_memory(const blz_writer_options *options)
     size_t block_bytes, total;
     char saved[1024];
     blz_errmsg_copy(saved, sizeof saved);
-    int st = plan(options, &l, &threads, &block_bytes);
+    int st = plan("writer", options, &l, &threads, &block_bytes);
     blz_errmsg_restore(saved);
     size_t sink = st == BLZ_OK ? blz_sink_memory(&l, threads) : 0;
     if (sink == 0 || !blz_mul_size(block_bytes, 2, &total) || !blz_add_size(total, sink, &total))
@@ -103,7 +105,7 @@ static int allocate_blocks(blz_writer *w)
 static int start(blz_writer *w, const char *path, const blz_writer_options *o)
 {
     int threads, st;
-    if ((st = plan(o, &w->layout, &threads, &w->block_bytes)) < 0 ||
+    if ((st = plan(path, o, &w->layout, &threads, &w->block_bytes)) < 0 ||
         (st = blz_outfile_open(&w->out, path, (o->flags & BLZ_WRITE_REPLACE) != 0)) < 0 ||
         (st = allocate_blocks(w)) < 0 ||
         (st = blz_sink_init(&w->sink, &w->out, &w->layout, o->codec, threads)) < 0)

@@ -136,6 +136,19 @@ static char *joined_inputs(const ingest_run *run)
     return s;
 }
 
+/* Open the writer; geometry the cache format cannot hold is the input's problem, so
+ * the message names the input as well as the limit. */
+static int open_writer(ingest_run *run)
+{
+    int st = blz_writer_open(&run->w, run->output, &run->wo);
+    if (st == BLZ_ERR_RANGE) {
+        char detail[768];
+        blz_errmsg_copy(detail, sizeof detail);
+        st = blz_fail(st, "%s: cannot be cached: %s", run->inputs[0], detail);
+    }
+    return st;
+}
+
 static int set_source_meta(ingest_run *run)
 {
     const blz_source_info *info = &run->src->info;
@@ -244,7 +257,7 @@ static int run_ingest(ingest_run *run)
 {
     int st = open_source(run);
     if (st == BLZ_OK) st = fit_chunk(run);
-    if (st == BLZ_OK) st = blz_writer_open(&run->w, run->output, &run->wo);
+    if (st == BLZ_OK) st = open_writer(run);
     if (st == BLZ_OK) st = set_source_meta(run);
     if (st == BLZ_OK) st = stream_frames(run);
     if (st == BLZ_OK && run->r->frames_written == 0)
