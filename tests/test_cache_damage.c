@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <xxhash.h>
 
 #include "blitz/blitz.h"
@@ -338,6 +339,10 @@ START_TEST(missing_and_foreign_files)
     blz_cache *c;
     ck_assert_int_eq(blz_cache_open(&c, absent, 0), BLZ_ERR_NOENT);
     ck_assert_int_eq(blz_cache_open(&c, dir, 0), BLZ_ERR_FORMAT);
+    char *fifo = tu_fmt("%s/pipe", dir);
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    ck_assert_int_eq(blz_cache_open(&c, fifo, 0), BLZ_ERR_FORMAT);   /* refused, not waited on */
+    free(fifo);
     unsigned char text[8192];
     memset(text, 'a', sizeof text);
     ck_assert_int_eq(tcu_spit(absent, text, sizeof text), 0);

@@ -1,7 +1,8 @@
 /*
  * reader.c - opening a cache: map read-only, validate, and the accessors.
  *
- * The file is opened O_RDONLY|O_CLOEXEC and mapped PROT_READ|MAP_SHARED; the
+ * The file is opened O_RDONLY|O_CLOEXEC (and O_NONBLOCK, so a FIFO given by mistake is
+ * refused rather than waited on) and mapped PROT_READ|MAP_SHARED; the
  * descriptor is closed once mapped. Nothing is written, locked or created. On open the
  * header, the index (every entry's codec, alignment, order and bounds), the frame table
  * and the metadata are checked against their checksums and the format's rules.
@@ -21,7 +22,7 @@
 
 static int map_file(blz_cache *c)
 {
-    int fd = open(c->path, O_RDONLY | O_CLOEXEC);
+    int fd = open(c->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);   /* a FIFO must not block */
     if (fd < 0)
         return blz_fail(errno == ENOENT || errno == EACCES || errno == ENOTDIR ? BLZ_ERR_NOENT
                                                                                 : BLZ_ERR_IO,
