@@ -24,3 +24,15 @@ TESTS += tests/test_budget
 tests_test_budget_SOURCES = tests/test_budget.c
 tests_test_budget_CFLAGS = $(TEST_CFLAGS)
 tests_test_budget_LDADD = $(QUERY_TEST_LIBS)
+
+check_PROGRAMS += tests/test_pipeline
+TESTS += tests/test_pipeline
+tests_test_pipeline_SOURCES = tests/test_pipeline.c
+tests_test_pipeline_CFLAGS = $(TEST_CFLAGS)
+tests_test_pipeline_LDADD = $(QUERY_TEST_LIBS)
+
+check_PROGRAMS += tests/test_sliding
+TESTS += tests/test_sliding
+tests_test_sliding_SOURCES = tests/test_sliding.c
+tests_test_sliding_CFLAGS = $(TEST_CFLAGS)
+tests_test_sliding_LDADD = $(QUERY_TEST_LIBS)
