@@ -36,3 +36,9 @@ TESTS += tests/test_sliding
 tests_test_sliding_SOURCES = tests/test_sliding.c
 tests_test_sliding_CFLAGS = $(TEST_CFLAGS)
 tests_test_sliding_LDADD = $(QUERY_TEST_LIBS)
+
+check_PROGRAMS += tests/test_roi
+TESTS += tests/test_roi
+tests_test_roi_SOURCES = tests/test_roi.c
+tests_test_roi_CFLAGS = $(TEST_CFLAGS)
+tests_test_roi_LDADD = $(QUERY_TEST_LIBS)
