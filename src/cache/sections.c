@@ -13,7 +13,7 @@
 #include "core/error_internal.h"
 
 /* Write size bytes at *offset (8-aligned first), record the section, advance *offset. */
-static int write_section(blz_outfile *out, const unsigned char *data, uint64_t size,
+static int write_section(blz_atomic_file *out, const unsigned char *data, uint64_t size,
                          uint64_t *offset, blz_section *section)
 {
     uint64_t at, end;
@@ -21,10 +21,10 @@ static int write_section(blz_outfile *out, const unsigned char *data, uint64_t s
         return blz_fail(BLZ_ERR_RANGE, "%s: file offset overflows", out->path);
     *section = (blz_section){ at, size, blz_hash(data, size) };
     *offset = end;
-    return blz_outfile_write(out, data, size, at);
+    return blz_atomic_pwrite(out, data, size, at);
 }
 
-static int write_index(blz_outfile *out, const blz_sink *sink, uint64_t *offset,
+static int write_index(blz_atomic_file *out, const blz_sink *sink, uint64_t *offset,
                        blz_section *section)
 {
     size_t bytes;
@@ -39,7 +39,7 @@ static int write_index(blz_outfile *out, const blz_sink *sink, uint64_t *offset,
     return st;
 }
 
-static int write_meta(blz_outfile *out, const blz_meta *meta, uint64_t *offset,
+static int write_meta(blz_atomic_file *out, const blz_meta *meta, uint64_t *offset,
                       blz_section *section)
 {
     size_t bytes = blz_meta_encoded_size(meta);
@@ -62,7 +62,7 @@ static blz_header header_for(const blz_layout *l, uint64_t chunks)
                          .chunks = chunks };
 }
 
-int blz_sections_write(blz_outfile *out, const blz_layout *l, const blz_sink *sink,
+int blz_sections_write(blz_atomic_file *out, const blz_layout *l, const blz_sink *sink,
                        const unsigned char *frame_table, const blz_meta *meta)
 {
     blz_header h = header_for(l, sink->count);
@@ -76,5 +76,5 @@ int blz_sections_write(blz_outfile *out, const blz_layout *l, const blz_sink *si
     h.file_size = offset;
     unsigned char block[BLZ_HEADER_USED];
     blz_header_encode(&h, block);
-    return blz_outfile_write(out, block, sizeof block, 0);
+    return blz_atomic_pwrite(out, block, sizeof block, 0);
 }

@@ -9,12 +9,12 @@
 
 #include "cache/format.h"
 #include "cache/meta.h"
-#include "cache/publish.h"
+#include "core/atomic_file.h"
 #include "cache/sink.h"
 
 /* Write the three sections after the last chunk (8-aligned, in order), then the header
  * (geometry from layout) at offset 0. frame_table holds layout->frames 16-byte entries. */
-int blz_sections_write(blz_outfile *out, const blz_layout *layout, const blz_sink *sink,
+int blz_sections_write(blz_atomic_file *out, const blz_layout *layout, const blz_sink *sink,
                        const unsigned char *frame_table, const blz_meta *meta);
 
 #endif

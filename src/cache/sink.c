@@ -36,7 +36,7 @@ size_t blz_sink_memory(const blz_layout *l, int threads)
     return total;
 }
 
-int blz_sink_init(blz_sink *s, blz_outfile *out, const blz_layout *l, int codec, int threads)
+int blz_sink_init(blz_sink *s, blz_atomic_file *out, const blz_layout *l, int codec, int threads)
 {
     *s = (blz_sink){ .out = out, .layout = *l, .codec = codec, .threads = threads,
                      .end = BLZ_HEADER_BLOCK };
@@ -93,7 +93,7 @@ static int append_batch(blz_sink *s, int n)
         uint64_t offset;
         if (!blz_align_u64(s->end, BLZ_CHUNK_ALIGN, &offset))
             return blz_fail(BLZ_ERR_RANGE, "%s: file offset overflows", s->out->path);
-        int st = blz_outfile_write(s->out, s->encoded[j].bytes, s->encoded[j].size, offset);
+        int st = blz_atomic_pwrite(s->out, s->encoded[j].bytes, s->encoded[j].size, offset);
         if (st < 0)
             return st;
         s->entries[s->count++] = (blz_chunk_entry){ .offset = offset,

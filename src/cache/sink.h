@@ -12,10 +12,10 @@
 
 #include "blitz/cache.h"
 #include "cache/codec.h"
-#include "cache/publish.h"
+#include "core/atomic_file.h"
 
 typedef struct blz_sink {
-    blz_outfile *out;
+    blz_atomic_file *out;
     blz_layout layout;           /* geometry (frames unused) */
     int codec;
     int threads;                 /* slots per batch */
@@ -31,7 +31,7 @@ typedef struct blz_sink {
 /* Bytes of buffers a sink with this geometry and thread count holds (0 on overflow). */
 size_t blz_sink_memory(const blz_layout *layout, int threads);
 
-int blz_sink_init(blz_sink *s, blz_outfile *out, const blz_layout *layout, int codec,
+int blz_sink_init(blz_sink *s, blz_atomic_file *out, const blz_layout *layout, int codec,
                   int threads);
 
 /* Encode and append time block tb, of which the first valid frames are filled. */

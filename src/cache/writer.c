@@ -15,7 +15,6 @@
 #include "cache/flusher.h"
 #include "cache/format.h"
 #include "cache/meta.h"
-#include "cache/publish.h"
 #include "cache/sections.h"
 #include "cache/sink.h"
 #include "core/checked.h"
@@ -24,7 +23,8 @@
 enum { DEFAULT_CT = 32, DEFAULT_TH = 64, DEFAULT_TW = 64, BLOCK_ALIGN = 64 };
 
 struct blz_writer {
-    blz_outfile out;
+    blz_atomic_file out;
+    char *path;                    /* final name, for messages */
     blz_layout layout;             /* frames: committed so far */
     blz_sink sink;
     blz_flusher flusher;
@@ -97,7 +97,7 @@ static int allocate_blocks(blz_writer *w)
         w->blocks[i] = aligned_alloc(BLOCK_ALIGN, w->block_bytes);
         if (!w->blocks[i])
             return blz_fail(BLZ_ERR_NOMEM, "%s: cannot allocate a %zu-byte time block",
-                            w->out.path, w->block_bytes);
+                            w->path, w->block_bytes);
     }
     return BLZ_OK;
 }
@@ -105,8 +105,12 @@ static int allocate_blocks(blz_writer *w)
 static int start(blz_writer *w, const char *path, const blz_writer_options *o)
 {
     int threads, st;
+    w->path = strdup(path);
+    if (!w->path)
+        return blz_fail(BLZ_ERR_NOMEM, "%s: out of memory", path);
     if ((st = plan(path, o, &w->layout, &threads, &w->block_bytes)) < 0 ||
-        (st = blz_outfile_open(&w->out, path, (o->flags & BLZ_WRITE_REPLACE) != 0)) < 0 ||
+        (st = blz_atomic_open_flags(&w->out, path, (o->flags & BLZ_WRITE_REPLACE)
+                                       ? 0 : BLZ_ATOMIC_NOREPLACE)) < 0 ||
         (st = allocate_blocks(w)) < 0 ||
         (st = blz_sink_init(&w->sink, &w->out, &w->layout, o->codec, threads)) < 0)
         return st;
@@ -133,9 +137,9 @@ int blz_writer_open(blz_writer **out, const char *path, const blz_writer_options
 static int refuse(const blz_writer *w)
 {
     if (w->finished)
-        return blz_fail(BLZ_ERR_INVALID, "%s: writer already finished", w->out.path);
+        return blz_fail(BLZ_ERR_INVALID, "%s: writer already finished", w->path);
     return blz_fail(w->status, "%s: writer stopped after an earlier failure (%s)",
-                    w->out.path, blz_strerror(w->status));
+                    w->path, blz_strerror(w->status));
 }
 
 int blz_writer_set_meta(blz_writer *w, const char *key, const char *value)
@@ -156,12 +160,12 @@ static int record_frame(blz_writer *w, int64_t source_index, double timestamp)
 {
     size_t at = (size_t)w->layout.frames;
     if ((uint64_t)at + 1 >= BLZ_MAX_FRAMES)
-        return blz_fail(BLZ_ERR_RANGE, "%s: more than 2^40 frames", w->out.path);
+        return blz_fail(BLZ_ERR_RANGE, "%s: more than 2^40 frames", w->path);
     if (at == w->frame_cap) {
         size_t cap = w->frame_cap ? 2 * w->frame_cap : 1024;
         unsigned char *grown = realloc(w->frame_table, cap * BLZ_FRAME_ENTRY);
         if (!grown)
-            return blz_fail(BLZ_ERR_NOMEM, "%s: cannot grow the frame table", w->out.path);
+            return blz_fail(BLZ_ERR_NOMEM, "%s: cannot grow the frame table", w->path);
         w->frame_table = grown;
         w->frame_cap = cap;
     }
@@ -217,13 +221,13 @@ static int complete(blz_writer *w)
     if (st == BLZ_OK)
         st = blz_flusher_wait(&w->flusher);
     if (st == BLZ_OK)
-        st = blz_layout_make(&w->layout, w->out.path, (uint64_t)w->layout.frames,
+        st = blz_layout_make(&w->layout, w->path, (uint64_t)w->layout.frames,
                              (uint32_t)w->layout.height, (uint32_t)w->layout.width,
                              (uint32_t)w->layout.channels, (uint32_t)w->layout.ct,
                              (uint32_t)w->layout.th, (uint32_t)w->layout.tw);
     if (st == BLZ_OK)
         st = blz_sections_write(&w->out, &w->layout, &w->sink, w->frame_table, &w->meta);
-    return st == BLZ_OK ? blz_outfile_publish(&w->out) : st;
+    return st == BLZ_OK ? blz_atomic_commit(&w->out) : st;
 }
 
 int blz_writer_finish(blz_writer *w)
@@ -231,7 +235,7 @@ int blz_writer_finish(blz_writer *w)
     if (w->status < 0 || w->finished)
         return refuse(w);
     if (w->layout.frames == 0)
-        return blz_fail(BLZ_ERR_EMPTY, "%s: no frames were added", w->out.path);
+        return blz_fail(BLZ_ERR_EMPTY, "%s: no frames were added", w->path);
     int st = complete(w);
     w->finished = true;
     blz_flusher_stop(&w->flusher);
@@ -239,7 +243,7 @@ int blz_writer_finish(blz_writer *w)
         w->status = st;
         char message[1024];
         blz_errmsg_copy(message, sizeof message);
-        blz_outfile_discard(&w->out);
+        blz_atomic_abort(&w->out);
         blz_errmsg_restore(message);
     }
     return st;
@@ -250,11 +254,12 @@ void blz_writer_free(blz_writer *w)
     if (!w)
         return;
     blz_flusher_stop(&w->flusher);
-    blz_outfile_discard(&w->out);
+    blz_atomic_abort(&w->out);
     blz_sink_free(&w->sink);
     free(w->blocks[0]);
     free(w->blocks[1]);
     free(w->frame_table);
     blz_meta_free(&w->meta);
+    free(w->path);
     free(w);
 }

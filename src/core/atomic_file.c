@@ -1,5 +1,6 @@
 /*
- * atomic_file.c - temporary file, fsync, rename, folder fsync (see atomic_file.h).
+ * atomic_file.c - temporary file, write loops, atomic publish and folder fsync
+ * (see atomic_file.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,8 +16,9 @@
 #include "core/atomic_file.h"
 #include "core/error_internal.h"
 
-/* The folder part of path (malloc'd): "." for a bare name. */
-static char *folder_of(const char *path)
+enum { SUFFIX_LEN = 6, CREATE_ATTEMPTS = 64 };
+
+static char *copy_dirname(const char *path)
 {
     char *copy = strdup(path);
     if (!copy)
@@ -25,72 +28,88 @@ static char *folder_of(const char *path)
     return dir;
 }
 
-/* ".NAME.tmp-XXXXXX" beside path (malloc'd). */
-static char *temp_name(const char *path)
+/* "DIR/.NAME.tmp-XXXXXX" (malloc'd). */
+static char *temp_template(const char *path, const char *dir)
 {
     char *copy = strdup(path);
-    char *dir = folder_of(path);
-    char *out = NULL;
-    if (copy && dir) {
-        const char *base = basename(copy);
-        size_t n = strlen(dir) + strlen(base) + 16;
-        out = malloc(n);
-        if (out)
-            snprintf(out, n, "%s/.%s.tmp-XXXXXX", dir, base);
-    }
+    if (!copy)
+        return NULL;
+    const char *base = basename(copy);
+    size_t n = strlen(dir) + strlen(base) + SUFFIX_LEN + 16;
+    char *temp = malloc(n);
+    if (temp)
+        snprintf(temp, n, "%s/.%s.tmp-XXXXXX", dir, base);
     free(copy);
-    free(dir);
-    return out;
+    return temp;
 }
 
-static int create_error(const char *path, int err)
+static void random_suffix(char *x, unsigned attempt)
 {
-    if (err == ENOENT || err == ENOTDIR)
-        return blz_fail(BLZ_ERR_CREATE, "%s: cannot create: the folder does not exist", path);
-    if (err == ENOSPC || err == EDQUOT || err == EIO)
-        return blz_fail(BLZ_ERR_IO, "%s: cannot create: %s", path, strerror(err));
-    return blz_fail(BLZ_ERR_CREATE, "%s: cannot create: %s", path, strerror(err));
+    static const char alphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    unsigned char r[SUFFIX_LEN];
+    if (getrandom(r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r)
+        for (int i = 0; i < SUFFIX_LEN; i++)
+            r[i] = (unsigned char)((unsigned)getpid() * 31u + attempt * 131u + (unsigned)i * 7u);
+    for (int i = 0; i < SUFFIX_LEN; i++)
+        x[i] = alphabet[r[i] % (sizeof alphabet - 1)];
+}
+
+static int create_temp(blz_atomic_file *f)
+{
+    char *x = f->tmp_path + strlen(f->tmp_path) - SUFFIX_LEN;
+    for (unsigned attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
+        random_suffix(x, attempt);
+        f->fd = open(f->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (f->fd >= 0)
+            return BLZ_OK;
+        if (errno != EEXIST)
+            break;
+    }
+    int failed = errno;
+    free(f->tmp_path);
+    f->tmp_path = NULL;   /* the name is not ours: never unlink it */
+    if (failed == EEXIST)
+        return blz_fail(BLZ_ERR_CREATE, "%s: no free temporary name in %s", f->path, f->dir);
+    if (failed == ENOSPC || failed == EDQUOT || failed == EIO)
+        return blz_fail(BLZ_ERR_IO, "%s: cannot create a file in %s: %s", f->path, f->dir,
+                        strerror(failed));
+    return blz_fail(BLZ_ERR_CREATE, "%s: cannot create a file in %s: %s", f->path, f->dir,
+                    failed == ENOENT ? "the folder does not exist" : strerror(failed));
 }
 
 int blz_atomic_open_flags(blz_atomic_file *f, const char *path, unsigned flags)
 {
-    memset(f, 0, sizeof *f);
-    f->fd = -1;
-    f->flags = flags;
+    *f = (blz_atomic_file){ .fd = -1, .flags = flags };
     struct stat st;
     if ((flags & BLZ_ATOMIC_NOREPLACE) && lstat(path, &st) == 0)
-        return blz_fail(BLZ_ERR_EXISTS, "%s: exists (use --force to replace it)", path);
+        return blz_fail(BLZ_ERR_EXISTS, "%s: exists (replacing it was not asked for)", path);
     f->path = strdup(path);
-    f->tmp_path = temp_name(path);
+    f->dir = copy_dirname(path);
+    f->tmp_path = f->dir ? temp_template(path, f->dir) : NULL;
     if (!f->path || !f->tmp_path) {
         blz_atomic_abort(f);
         return blz_fail(BLZ_ERR_NOMEM, "%s: out of memory", path);
     }
-    f->fd = mkostemp(f->tmp_path, O_CLOEXEC);
-    if (f->fd < 0) {
-        int err = errno;
-        free(f->tmp_path);
-        f->tmp_path = NULL;
+    int rc = create_temp(f);
+    if (rc != BLZ_OK)
         blz_atomic_abort(f);
-        return create_error(path, err);
-    }
-    fchmod(f->fd, 0644);
-    return BLZ_OK;
+    return rc;
 }
 
 int blz_atomic_pwrite(blz_atomic_file *f, const void *data, size_t n, uint64_t offset)
 {
-    const char *p = data;
+    const unsigned char *p = data;
     while (n > 0) {
-        ssize_t w = pwrite(f->fd, p, n, (off_t)offset);
-        if (w < 0 && errno == EINTR)
+        ssize_t done = pwrite(f->fd, p, n, (off_t)offset);
+        if (done < 0 && errno == EINTR)
             continue;
-        if (w <= 0)
-            return blz_fail(BLZ_ERR_IO, "%s: write failed at byte %llu: %s", f->path,
-                            (unsigned long long)offset, w < 0 ? strerror(errno) : "no space");
-        p += w;
-        n -= (size_t)w;
-        offset += (uint64_t)w;
+        if (done <= 0)
+            return blz_fail(BLZ_ERR_IO, "%s: write of %zu bytes at offset %llu failed: %s",
+                            f->path, n, (unsigned long long)offset,
+                            done < 0 ? strerror(errno) : "nothing written");
+        p += done;
+        n -= (size_t)done;
+        offset += (uint64_t)done;
     }
     return BLZ_OK;
 }
@@ -103,44 +122,64 @@ int blz_atomic_write(blz_atomic_file *f, const void *data, size_t n)
     return rc;
 }
 
-static int sync_folder(const char *path)
+static int sync_and_close(blz_atomic_file *f)
 {
-    char *dir = folder_of(path);
-    int fd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-    free(dir);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
+    int sync_failed = fsync(f->fd) != 0 ? errno : 0;
+    int close_failed = close(f->fd) != 0 ? errno : 0;
+    f->fd = -1;
+    if (sync_failed || close_failed)
+        return blz_fail(BLZ_ERR_IO, "%s: cannot sync the written file: %s", f->path,
+                        strerror(sync_failed ? sync_failed : close_failed));
+    return BLZ_OK;
 }
 
-static int publish(blz_atomic_file *f)
+/* Move the temporary to path without replacing anything. */
+static int move_exclusive(blz_atomic_file *f)
 {
-    if (!(f->flags & BLZ_ATOMIC_NOREPLACE))
-        return rename(f->tmp_path, f->path);
-    if (link(f->tmp_path, f->path) != 0)
-        return -1;
-    unlink(f->tmp_path);
-    return 0;
+    if (renameat2(AT_FDCWD, f->tmp_path, AT_FDCWD, f->path, RENAME_NOREPLACE) == 0)
+        return BLZ_OK;
+    if ((errno == EINVAL || errno == ENOSYS || errno == ENOTSUP) &&
+        link(f->tmp_path, f->path) == 0) {
+        unlink(f->tmp_path);
+        return BLZ_OK;
+    }
+    if (errno == EEXIST)
+        return blz_fail(BLZ_ERR_EXISTS, "%s: appeared while writing; not replaced", f->path);
+    return blz_fail(BLZ_ERR_IO, "%s: cannot publish %s: %s", f->path, f->tmp_path,
+                    strerror(errno));
+}
+
+static int move_replacing(blz_atomic_file *f)
+{
+    if (rename(f->tmp_path, f->path) != 0)
+        return blz_fail(BLZ_ERR_IO, "%s: cannot rename %s: %s", f->path, f->tmp_path,
+                        strerror(errno));
+    return BLZ_OK;
+}
+
+static int sync_folder(const blz_atomic_file *f)
+{
+    int fd = open(f->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return blz_fail(BLZ_ERR_IO, "%s: cannot open folder %s to sync it: %s", f->path,
+                        f->dir, strerror(errno));
+    int failed = fsync(fd) != 0 && errno != EINVAL ? errno : 0;
+    close(fd);
+    if (failed)
+        return blz_fail(BLZ_ERR_IO, "%s: cannot sync folder %s: %s", f->path, f->dir,
+                        strerror(failed));
+    return BLZ_OK;
 }
 
 int blz_atomic_commit(blz_atomic_file *f)
 {
-    int rc = BLZ_OK;
-    if (fsync(f->fd) != 0)
-        rc = blz_fail(BLZ_ERR_IO, "%s: fsync failed: %s", f->path, strerror(errno));
-    if (rc == BLZ_OK && close(f->fd) != 0)
-        rc = blz_fail(BLZ_ERR_IO, "%s: close failed: %s", f->path, strerror(errno));
-    f->fd = -1;
-    if (rc == BLZ_OK && publish(f) != 0)
-        rc = errno == EEXIST
-                 ? blz_fail(BLZ_ERR_EXISTS, "%s: appeared while writing; not replaced", f->path)
-                 : blz_fail(BLZ_ERR_IO, "%s: cannot publish: %s", f->path, strerror(errno));
+    int rc = sync_and_close(f);
+    if (rc == BLZ_OK)
+        rc = (f->flags & BLZ_ATOMIC_NOREPLACE) ? move_exclusive(f) : move_replacing(f);
     if (rc == BLZ_OK) {
         free(f->tmp_path);
         f->tmp_path = NULL;
-        sync_folder(f->path);
+        rc = sync_folder(f);
     }
     blz_atomic_abort(f);
     return rc;
@@ -153,10 +192,9 @@ void blz_atomic_abort(blz_atomic_file *f)
     if (f->tmp_path)
         unlink(f->tmp_path);
     free(f->tmp_path);
+    free(f->dir);
     free(f->path);
-    f->fd = -1;
-    f->tmp_path = NULL;
-    f->path = NULL;
+    *f = (blz_atomic_file){ .fd = -1 };
 }
 
 int blz_pread_full(int fd, void *buf, size_t n, uint64_t offset)
