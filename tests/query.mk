@@ -42,3 +42,6 @@ TESTS += tests/test_roi
 tests_test_roi_SOURCES = tests/test_roi.c
 tests_test_roi_CFLAGS = $(TEST_CFLAGS)
 tests_test_roi_LDADD = $(QUERY_TEST_LIBS)
+
+dist_check_SCRIPTS += tests/pipeline_cli.sh
+TESTS += tests/pipeline_cli.sh
