@@ -5,9 +5,12 @@
  * / PNG-in-MKV files from raw frames written by the test (values known exactly), and
  * lossy h264 files checked against ffmpeg's own gray / rgb24 / yuv420p decodes. Frame
  * counts and timestamps of a variable-frame-rate file are checked against ffprobe.
+ * Truncated and damaged files must fail (or, with skip_bad, keep what ffprobe can
+ * decode and describe the damage); good files of many codecs and containers must not.
  */
 #include <check.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +29,7 @@ typedef struct decoded {
     size_t frames, per_frame;
     blz_source_info info;
     size_t n_skipped;
+    char damage[sizeof ((blz_source_info *)0)->damage]; /* info.damage at the end */
 } decoded;
 
 static blz_source_options default_options(void)
@@ -62,6 +66,7 @@ static int decode_all(const char *path, const blz_source_options *o, decoded *ou
         out->frames++;
     }
     out->n_skipped = s->n_skipped;
+    memcpy(out->damage, s->info.damage, sizeof out->damage);
     blz_source_close(s);
     return rc;
 }
@@ -447,31 +452,207 @@ START_TEST(test_corrupt_middle)
 }
 END_TEST
 
-/* An FFV1 file (with slice CRCs) cut at 60%: the cut frame fails to decode (an error,
- * or skipped and recorded); the frames before it come out. Codecs without checksums
- * may decode or drop a cut frame unnoticed (h264 does). */
+/* Frames ffprobe decodes from path (the independent count). */
+static size_t ffprobe_frames(const char *path)
+{
+    char *out = tu_capture("ffprobe -v quiet -count_frames -select_streams v:0 -show_entries "
+                           "stream=nb_read_frames -of csv=p=0 %s", path);
+    ck_assert_ptr_nonnull(out);
+    size_t n = strtoul(out, NULL, 10);
+    free(out);
+    return n;
+}
+
+/* libx264 when this ffmpeg has it, else mpeg4. */
+static const char *h264_or_mpeg4(void)
+{
+    return tu_sh("ffmpeg -hide_banner -encoders 2>/dev/null | grep -q libx264") == 0
+               ? "libx264" : "mpeg4";
+}
+
+/* A 3 s 64x48 noisy clip (so that every frame is big) in codec, plus extra options. */
+static char *noisy_clip(const char *name, const char *codec, const char *extra)
+{
+    char *video = tu_fmt("%s/%s", tmp, name);
+    ck_assert_int_eq(tu_sh("ffmpeg -v error -f lavfi -i \"testsrc2=s=64x48:r=10:d=3,"
+                           "noise=alls=40:allf=t\" -pix_fmt yuv420p -c:v %s %s %s",
+                           codec, extra, video), 0);
+    return video;
+}
+
+/* Keep the first numerator/denominator of a file's bytes. */
+static void cut(const char *path, size_t numerator, size_t denominator)
+{
+    size_t n;
+    unsigned char *bytes = slurp(path, &n);
+    spit(path, bytes, n * numerator / denominator);
+    free(bytes);
+}
+
+/* A damaged file: by default the status (message naming the file and containing
+ * word); with skip_bad success, the very frames ffprobe decodes (it drops those that
+ * fail, as skip_bad does), and the damage described (containing word). Returns the
+ * frames delivered with skip_bad. */
+static size_t expect_damage(const char *video, int status, const char *word)
+{
+    blz_source_options o = default_options();
+    decoded d;
+    ck_assert_int_eq(decode_all(video, &o, &d), status);
+    ck_assert_ptr_nonnull(strstr(blz_errmsg(), video));
+    ck_assert_msg(strstr(blz_errmsg(), word), "\"%s\" lacks \"%s\"", blz_errmsg(), word);
+    decoded_free(&d);
+    o.skip_bad = 1;
+    ck_assert_int_eq(decode_all(video, &o, &d), 0);
+    ck_assert_msg(strstr(d.damage, word), "damage \"%s\" lacks \"%s\"", d.damage, word);
+    ck_assert_int_eq(d.frames, ffprobe_frames(video));
+    size_t frames = d.frames;
+    decoded_free(&d);
+    return frames;
+}
+
+/* An FFV1 AVI (with slice CRCs) cut at 60%: the AVI demuxer reports the cut packet
+ * (BLZ_ERR_FORMAT); with skip_bad the frames before it come out, the cut one is
+ * skipped and the damage noted. */
 START_TEST(test_truncated)
 {
-    char *video = tu_fmt("%s/cut.avi", tmp);
-    ck_assert_int_eq(tu_sh("ffmpeg -v error -f lavfi -i \"testsrc2=s=64x48:r=10:d=3,"
-                           "noise=alls=40:allf=t\" -pix_fmt yuv420p -c:v ffv1 -slicecrc 1 %s", video), 0);
+    char *video = noisy_clip("cut.avi", "ffv1", "-slicecrc 1");
+    cut(video, 6, 10);
+    size_t kept = expect_damage(video, BLZ_ERR_FORMAT, "Packet corrupt");
+    ck_assert_int_gt(kept, 0);
+    ck_assert_int_lt(kept, 30);
+    free(video);
+}
+END_TEST
+
+/* MKV cut in half, FFV1 and h264 (mpeg4): the Matroska demuxer only warns "File ended
+ * prematurely" and reports a normal end: that must be an error. */
+START_TEST(test_truncated_mkv)
+{
+    const char *codecs[] = { "ffv1", h264_or_mpeg4() };
+    for (size_t i = 0; i < 2; i++) {
+        char *video = noisy_clip("half.mkv", codecs[i], "");
+        cut(video, 1, 2);
+        size_t kept = expect_damage(video, BLZ_ERR_FORMAT, "ended prematurely");
+        ck_assert_msg(kept > 0 && kept < 30, "%s: %zu frames kept", codecs[i], kept);
+        ck_assert_int_eq(tu_sh("rm %s", video), 0);
+        free(video);
+    }
+}
+END_TEST
+
+/* MP4 with its index at the front (faststart) cut at 60%: the index lists samples
+ * past the end of the file, which the MOV demuxer reports as corrupt packets. */
+START_TEST(test_truncated_mp4_faststart)
+{
+    char *video = noisy_clip("cut.mp4", h264_or_mpeg4(), "-movflags +faststart");
+    cut(video, 6, 10);
+    size_t kept = expect_damage(video, BLZ_ERR_FORMAT, "corrupt");
+    ck_assert_int_lt(kept, 30);
+    free(video);
+}
+END_TEST
+
+/* An MJPEG AVI cut exactly before a frame's chunk: no packet is damaged and the
+ * demuxer says nothing, but the header lists more frames than the file holds. */
+START_TEST(test_truncated_avi_count)
+{
+    char *video = noisy_clip("count.avi", "mjpeg", "-pix_fmt yuvj420p");
     size_t n;
     unsigned char *bytes = slurp(video, &n);
-    spit(video, bytes, n * 6 / 10);
+    const unsigned char *movi = memmem(bytes, n, "movi", 4), *chunk = movi;
+    ck_assert_ptr_nonnull(movi);
+    for (int frame = 0; frame <= 20; frame++) {
+        chunk = memmem(chunk + 1, n - (size_t)(chunk + 1 - bytes), "00dc", 4);
+        ck_assert_ptr_nonnull(chunk);
+    }
+    spit(video, bytes, (size_t)(chunk - bytes)); /* frames 0..19 and the tag of 20 */
     free(bytes);
+    size_t kept = expect_damage(video, BLZ_ERR_FORMAT, "lists 30 frames");
+    ck_assert_int_eq(kept, 20);
+    free(video);
+}
+END_TEST
+
+/* Garbage in the middle of an h264 stream: the decoder conceals it and logs errors,
+ * and may flag frames as corrupt (which frames depends on the decoder threads'
+ * timing). The ffmpeg command line (the reference) reports errors for that file and
+ * none for the intact one. */
+START_TEST(test_concealed_damage)
+{
+    if (strcmp(h264_or_mpeg4(), "libx264") != 0)
+        return;
+    char *video = noisy_clip("conceal.mkv", "libx264", "-g 10");
+    char *said = tu_capture("ffmpeg -v error -i %s -f null - 2>&1", video);
+    ck_assert_str_eq(said, "");
+    free(said);
+    size_t n;
+    unsigned char *bytes = slurp(video, &n);
+    for (size_t i = 0; i < 400; i++)
+        bytes[n / 2 + i] = (unsigned char)(i * 37 + 11);
+    spit(video, bytes, n);
+    free(bytes);
+    said = tu_capture("ffmpeg -v error -i %s -f null - 2>&1", video);
+    ck_assert_ptr_nonnull(strstr(said, "h264"));
+    free(said);
     blz_source_options o = default_options();
     decoded d;
     ck_assert_int_eq(decode_all(video, &o, &d), BLZ_ERR_DECODE);
     ck_assert_ptr_nonnull(strstr(blz_errmsg(), video));
-    size_t before = d.frames;
-    ck_assert_int_gt(before, 0);
     decoded_free(&d);
-    o.skip_bad = 1;
+    o.skip_bad = 1; /* frames flagged corrupt are skipped, concealed ones kept and noted */
     ck_assert_int_eq(decode_all(video, &o, &d), 0);
-    ck_assert_int_eq(d.frames, before);
-    ck_assert_int_eq(d.n_skipped, 1);
+    ck_assert_int_eq(d.frames + d.n_skipped, 30);
+    ck_assert_msg(strstr(d.damage, "concealed") || d.n_skipped > 0, "damage \"%s\"", d.damage);
     decoded_free(&d);
     free(video);
+}
+END_TEST
+
+/* Intact files of several codecs and containers (with audio, B-frames, an edit list,
+ * variable frame rate): no damage reported, every frame ffprobe sees. */
+START_TEST(test_no_false_alarm)
+{
+    const char *h264 = h264_or_mpeg4();
+    char *made[] = {
+        tu_fmt("-c:v mpeg4 -c:a aac a.mp4"), tu_fmt("-c:v mpeg4 -c:a mp3 a.avi"),
+        tu_fmt("-c:v %s -bf 3 -c:a aac b.mp4", h264), tu_fmt("-c:v %s -c:a aac b.mkv", h264),
+        tu_fmt("-c:v %s -c:a mp3 b.avi", h264), tu_fmt("-c:v ffv1 -c:a mp3 c.avi"),
+        tu_fmt("-c:v ffv1 -c:a aac c.mkv"), tu_fmt("-c:v mjpeg -pix_fmt yuvj420p -c:a mp3 d.avi"),
+        tu_fmt("-c:v mjpeg -pix_fmt yuvj420p -c:a aac d.mp4"),
+        tu_fmt("-c:v mjpeg -pix_fmt yuvj420p -c:a aac d.mkv"),
+    };
+    enum { MADE = sizeof made / sizeof *made };
+    char *videos[MADE + 3];
+    for (size_t i = 0; i < MADE; i++) {
+        ck_assert_int_eq(tu_sh("cd %s && ffmpeg -v error -f lavfi -i testsrc2=s=64x48:r=25:d=1 "
+                               "-f lavfi -i sine=d=1.2 -shortest %s", tmp, made[i]), 0);
+        videos[i] = tu_fmt("%s/%s", tmp, strrchr(made[i], ' ') + 1);
+        free(made[i]);
+    }
+    videos[MADE] = tu_fmt("%s/edit.mp4", tmp); /* starts between keyframes: an edit list */
+    ck_assert_int_eq(tu_sh("ffmpeg -v error -ss 0.5 -i %s/b.mp4 -c copy %s", tmp,
+                           videos[MADE]), 0);
+    videos[MADE + 1] = tu_fmt("%s/vfr.mp4", tmp);
+    videos[MADE + 2] = tu_fmt("%s/vfr.mkv", tmp);
+    for (size_t i = MADE + 1; i < MADE + 3; i++)
+        ck_assert_int_eq(tu_sh("ffmpeg -v error -f lavfi -i testsrc=s=%dx%d:r=10 -frames:v 12 "
+                               "-vf \"setpts='(N*N+3*N)/(10*TB)'\" -fps_mode vfr -c:v %s %s",
+                               W, H, h264, videos[i]), 0);
+    blz_source_options o = default_options();
+    for (size_t i = 0; i < MADE + 3; i++) {
+        decoded d;
+        int status = decode_all(videos[i], &o, &d);
+        ck_assert_msg(status == 0, "%s: %s", videos[i], blz_errmsg());
+        ck_assert_uint_eq(d.frames, ffprobe_frames(videos[i]));
+        decoded_free(&d);
+        o.skip_bad = 1;
+        ck_assert_int_eq(decode_all(videos[i], &o, &d), 0);
+        ck_assert_msg(d.damage[0] == '\0', "%s: %s", videos[i], d.damage);
+        ck_assert_uint_eq(d.n_skipped, 0);
+        o.skip_bad = 0;
+        decoded_free(&d);
+        free(videos[i]);
+    }
 }
 END_TEST
 
@@ -515,6 +696,11 @@ static Suite *video_suite(void)
     tcase_add_test(tc, test_stream_selection);
     tcase_add_test(tc, test_corrupt_middle);
     tcase_add_test(tc, test_truncated);
+    tcase_add_test(tc, test_truncated_mkv);
+    tcase_add_test(tc, test_truncated_mp4_faststart);
+    tcase_add_test(tc, test_truncated_avi_count);
+    tcase_add_test(tc, test_concealed_damage);
+    tcase_add_test(tc, test_no_false_alarm);
     tcase_add_test(tc, test_unreadable_inputs);
     suite_add_tcase(s, tc);
     return s;

@@ -44,6 +44,9 @@ typedef struct blz_source_info {
     char pixel_format[64];   /* native pixel format, e.g. "gray16le", "yuv420p", "<u2" */
     char identity[160];      /* identity of the input: size and mtime of the file(s) */
     int64_t files_ignored;   /* image folders: entries left out because not images */
+    char damage[256];        /* with skip_bad: the first truncation or damage the source
+                                found and passed over ("" when none), for the cache's
+                                metadata; without skip_bad such damage is an error */
 } blz_source_info;
 
 /* One delivered frame. values is owned by the source and valid until the next call. */

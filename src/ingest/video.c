@@ -5,13 +5,22 @@
  * Frames are numbered by their position in the decoded stream (the decoder is flushed
  * at the end so the last frames come out too) and stamped with best_effort_timestamp
  * in seconds of the stream's time base; nothing is derived from the frame rate, so
- * variable-frame-rate files come out right. A packet the decoder refuses, or a frame
- * it marks as corrupt, counts as one lost frame at the current position: an error
- * (BLZ_ERR_DECODE naming the file and frame) by default, or skipped and recorded with
- * skip_bad. Damage is seen only where FFmpeg reports it (FFV1 slice CRCs, mpeg4 and
- * truncated packets); decoders asked to output corrupt frames flag them, and those
- * count as lost too, but h264 conceals most damage silently. Frames the caller does
- * not want are decoded (to keep the count exact) but not converted.
+ * variable-frame-rate files come out right. Frames the caller does not want are
+ * decoded (to keep the count exact) but not converted.
+ *
+ * Damage never passes silently. Three kinds are told apart:
+ *  - a lost frame: a packet the decoder refuses, or a frame it marks as corrupt (FFV1
+ *    slice CRCs, cut packets): BLZ_ERR_DECODE naming the frame, or with skip_bad the
+ *    frame is skipped and recorded in the skip list;
+ *  - a truncated or damaged container: the demuxer logs it (Matroska "File ended
+ *    prematurely", MOV "partial file", AVI "Packet corrupt", any demuxer error; see
+ *    ffmpeg_log.h), or clearly fewer packets arrive than the container lists (stream
+ *    nb_frames, MP4 / AVI; more than 2 frames and 1% short): BLZ_ERR_FORMAT, as for
+ *    any malformed file;
+ *  - damaged data the decoder concealed (h264 logs "error while decoding MB" and still
+ *    outputs a frame): BLZ_ERR_DECODE.
+ * With skip_bad the frames that decode are kept and the first container or concealed
+ * damage is described in info.damage, for the driver to record.
  */
 #include <errno.h>
 #include <math.h>
@@ -47,6 +56,11 @@ typedef struct video_state {
     AVRational time_base;
     int64_t next_index;          /* position of the next decoded (or lost) frame */
     int flushed;                 /* the end of the file reached, the decoder drained */
+    int64_t packets;             /* packets of the stream read from the container */
+    blz_ffmpeg_watch watch;      /* what FFmpeg logged about this file */
+    int watching;                /* watch registered */
+    unsigned demuxer_seen;       /* demuxer / decoder messages already acted on */
+    unsigned decoder_seen;
     struct stat file;            /* size and mtime, for the identity */
     int skip_bad, rgb, keep_luma_range;
     blz_convert_plan reference;  /* plan of the stream's declared layout */
@@ -55,11 +69,30 @@ typedef struct video_state {
     float *values;
 } video_state;
 
-static int ffmpeg_fail(int status, const char *path, const char *what, int av_error)
+/* Fail naming the file, what failed and FFmpeg's error code; said, when not empty, is
+ * what FFmpeg logged about it. */
+static int ffmpeg_fail_said(int status, const char *path, const char *what, int av_error,
+                            const char *said)
 {
     char reason[AV_ERROR_MAX_STRING_SIZE];
     av_strerror(av_error, reason, sizeof reason);
+    if (*said)
+        return blz_fail(status, "%s: %s: %s (FFmpeg: %s)", path, what, reason, said);
     return blz_fail(status, "%s: %s: %s", path, what, reason);
+}
+
+static int ffmpeg_fail(int status, const char *path, const char *what, int av_error)
+{
+    return ffmpeg_fail_said(status, path, what, av_error, "");
+}
+
+/* What the demuxer logged that was not acted on yet ("" when nothing); marks it seen. */
+static const char *demuxer_news(video_state *v, blz_ffmpeg_report *r)
+{
+    blz_ffmpeg_watch_read(&v->watch, r);
+    int news = r->demuxer_count > v->demuxer_seen;
+    v->demuxer_seen = r->demuxer_count;
+    return news ? r->demuxer : "";
 }
 
 static int open_container(video_state *v)
@@ -69,13 +102,19 @@ static int open_container(video_state *v)
                         strerror(errno));
     if (!S_ISREG(v->file.st_mode))
         return blz_fail(BLZ_ERR_UNSUPPORTED, "%s: not a regular file", v->path);
+    blz_ffmpeg_watch *previous = blz_ffmpeg_watch_enter(&v->watch);
     int rc = avformat_open_input(&v->format, v->path, NULL, NULL);
-    if (rc < 0)
-        return ffmpeg_fail(rc == AVERROR(ENOENT) ? BLZ_ERR_NOENT : BLZ_ERR_UNSUPPORTED, v->path,
-                           "FFmpeg cannot open it as a video", rc);
-    rc = avformat_find_stream_info(v->format, NULL);
-    if (rc < 0)
-        return ffmpeg_fail(BLZ_ERR_UNSUPPORTED, v->path, "FFmpeg cannot probe its streams", rc);
+    const char *what = "FFmpeg cannot open it as a video";
+    if (rc >= 0) {
+        rc = avformat_find_stream_info(v->format, NULL);
+        what = "FFmpeg cannot probe its streams";
+    }
+    blz_ffmpeg_watch_leave(previous);
+    if (rc < 0) {
+        blz_ffmpeg_report r;
+        return ffmpeg_fail_said(rc == AVERROR(ENOENT) ? BLZ_ERR_NOENT : BLZ_ERR_UNSUPPORTED,
+                                v->path, what, rc, demuxer_news(v, &r));
+    }
     return BLZ_OK;
 }
 
@@ -130,6 +169,7 @@ static int open_decoder(video_state *v, int threads)
         return ffmpeg_fail(BLZ_ERR_UNSUPPORTED, v->path, "decoder parameters", rc);
     v->decoder->thread_count = threads > 0 ? threads : DEFAULT_DECODER_THREADS;
     v->decoder->pkt_timebase = v->time_base;
+    v->decoder->opaque = &v->watch; /* its errors are recorded in the watch */
     /* Corrupt frames come out flagged rather than being withheld, so they are counted. */
     v->decoder->flags |= AV_CODEC_FLAG_OUTPUT_CORRUPT;
     rc = avcodec_open2(v->decoder, codec, NULL);
@@ -142,22 +182,30 @@ static int open_decoder(video_state *v, int threads)
  * only for deciding how to fail). */
 static int has_packets(video_state *v)
 {
-    while (av_read_frame(v->format, v->packet) >= 0) {
-        int ours = v->packet->stream_index == v->stream;
+    blz_ffmpeg_watch *previous = blz_ffmpeg_watch_enter(&v->watch);
+    int ours = 0;
+    while (!ours && av_read_frame(v->format, v->packet) >= 0) {
+        ours = v->packet->stream_index == v->stream;
         av_packet_unref(v->packet);
-        if (ours)
-            return 1;
     }
-    return 0;
+    blz_ffmpeg_watch_leave(previous);
+    return ours;
 }
 
 static int plan_stream(video_state *v)
 {
     const AVCodecParameters *par = v->format->streams[v->stream]->codecpar;
-    if (par->format == AV_PIX_FMT_NONE)
-        return has_packets(v) ? blz_fail(BLZ_ERR_UNSUPPORTED, "%s: FFmpeg cannot tell the "
-                                         "pixel format of stream %d", v->path, v->stream)
-                              : blz_fail(BLZ_ERR_EMPTY, "%s: no video frames", v->path);
+    if (par->format == AV_PIX_FMT_NONE) {
+        int any = has_packets(v);
+        blz_ffmpeg_report r;
+        const char *said = demuxer_news(v, &r);
+        if (*said) /* a file cut before its first frame decodes */
+            return blz_fail(BLZ_ERR_FORMAT, "%s: truncated or damaged before its first frame "
+                            "(FFmpeg: %s)", v->path, said);
+        return any ? blz_fail(BLZ_ERR_UNSUPPORTED, "%s: FFmpeg cannot tell the pixel format "
+                              "of stream %d", v->path, v->stream)
+                   : blz_fail(BLZ_ERR_EMPTY, "%s: no video frames", v->path);
+    }
     blz_pixel_layout layout = {
         .format = (enum AVPixelFormat)par->format,
         .width = par->width,
@@ -209,22 +257,30 @@ static int feed_decoder(video_state *v, int *refused)
 {
     *refused = 0;
     for (;;) {
+        blz_ffmpeg_watch *previous = blz_ffmpeg_watch_enter(&v->watch);
         int rc = av_read_frame(v->format, v->packet);
+        blz_ffmpeg_watch_leave(previous);
         if (rc == AVERROR_EOF) {
+            /* The flush request still drains the decoder when it fails: it then reports
+             * a packet decoder threads refused earlier. */
             v->flushed = 1;
             rc = avcodec_send_packet(v->decoder, NULL);
-            return rc < 0 ? ffmpeg_fail(BLZ_ERR_DECODE, v->path, "flushing the decoder", rc)
-                          : BLZ_OK;
+            *refused = rc < 0 && rc != AVERROR_EOF ? rc : 0;
+            return BLZ_OK;
         }
         if (rc < 0) {
             char what[64];
             snprintf(what, sizeof what, "reading past frame %lld failed",
                      (long long)v->next_index);
-            return ffmpeg_fail(rc == AVERROR(EIO) ? BLZ_ERR_IO : BLZ_ERR_FORMAT, v->path, what, rc);
+            blz_ffmpeg_report r;
+            return ffmpeg_fail_said(rc == AVERROR(EIO) ? BLZ_ERR_IO : BLZ_ERR_FORMAT, v->path,
+                                    what, rc, demuxer_news(v, &r));
         }
         int ours = v->packet->stream_index == v->stream;
-        if (ours)
+        if (ours) {
+            v->packets++;
             rc = avcodec_send_packet(v->decoder, v->packet);
+        }
         av_packet_unref(v->packet);
         if (ours) {
             *refused = rc < 0 && rc != AVERROR(EAGAIN) ? rc : 0;
@@ -283,30 +339,124 @@ static int deliver(video_state *v, bool want, blz_frame *frame, int64_t index)
     return 1;
 }
 
+/* What the decoder logged that was not acted on yet ("" when nothing); marks it seen. */
+static const char *decoder_news(video_state *v, blz_ffmpeg_report *r)
+{
+    blz_ffmpeg_watch_read(&v->watch, r);
+    int news = r->decoder_count > v->decoder_seen;
+    v->decoder_seen = r->decoder_count;
+    return news ? r->decoder : "";
+}
+
+/* Damage that costs no frame (see the top of the file): an error, or with skip_bad
+ * the first one is described in info.damage and decoding goes on. */
+static int pass_damage(blz_source *s, int status, const char *detail)
+{
+    video_state *v = s->state;
+    if (!v->skip_bad)
+        return blz_fail(status, "%s: %s", v->path, detail);
+    if (!s->info.damage[0])
+        snprintf(s->info.damage, sizeof s->info.damage, "%s", detail);
+    return BLZ_OK;
+}
+
+/* Truncation or damage the demuxer logged since the last look. */
+static int check_container(blz_source *s)
+{
+    video_state *v = s->state;
+    blz_ffmpeg_report r;
+    const char *said = demuxer_news(v, &r);
+    if (!*said)
+        return BLZ_OK;
+    char detail[sizeof ((blz_source_info *)0)->damage];
+    snprintf(detail, sizeof detail, "truncated or damaged file, found after %lld decoded "
+             "frames (FFmpeg: %s)", (long long)v->next_index, said);
+    return pass_damage(s, BLZ_ERR_FORMAT, detail);
+}
+
+/* Damage the decoder logged but concealed, noticed before delivering frame index. */
+static int check_concealed(blz_source *s, int64_t index)
+{
+    video_state *v = s->state;
+    blz_ffmpeg_report r;
+    const char *said = decoder_news(v, &r);
+    if (!*said)
+        return BLZ_OK;
+    char detail[sizeof ((blz_source_info *)0)->damage];
+    snprintf(detail, sizeof detail, "damaged data concealed by the decoder, near frame %lld "
+             "(FFmpeg: %s)", (long long)index, said);
+    return pass_damage(s, BLZ_ERR_DECODE, detail);
+}
+
+/* Frames a container's count may overstate without the file being damaged: FFmpeg's
+ * own AVI muxer lists 76 frames for 75 when an audio stream ends the file. */
+enum { COUNT_SLACK_FRAMES = 2, COUNT_SLACK_PERCENT = 1 };
+
+/* Clearly fewer packets than the container lists (MP4 and AVI state a frame count):
+ * the file is cut short. */
+static int check_count(blz_source *s)
+{
+    video_state *v = s->state;
+    int64_t listed = v->format->streams[v->stream]->nb_frames;
+    int64_t slack = listed / 100 * COUNT_SLACK_PERCENT;
+    if (slack < COUNT_SLACK_FRAMES)
+        slack = COUNT_SLACK_FRAMES;
+    if (listed <= 0 || v->packets + slack >= listed)
+        return BLZ_OK;
+    char detail[160];
+    snprintf(detail, sizeof detail, "truncated file: the container lists %lld frames, "
+             "only %lld are present", (long long)listed, (long long)v->packets);
+    return pass_damage(s, BLZ_ERR_FORMAT, detail);
+}
+
+/* The end of the stream: 0, or the damage found last, or BLZ_ERR_EMPTY. */
+static int finish(blz_source *s)
+{
+    video_state *v = s->state;
+    int status = check_concealed(s, v->next_index - 1);
+    if (status == BLZ_OK)
+        status = check_count(s);
+    if (status == BLZ_OK && v->next_index == 0)
+        status = blz_fail(BLZ_ERR_EMPTY, "%s: no video frames", v->path);
+    return status;
+}
+
+/* Frame index could not be decoded (outcome: FFmpeg's error): an error, or skipped
+ * and recorded with skip_bad. */
+static int lose_frame(blz_source *s, int64_t index, int outcome)
+{
+    video_state *v = s->state;
+    blz_ffmpeg_report r;
+    const char *said = decoder_news(v, &r);
+    if (v->skip_bad)
+        return blz_source_note_skipped(s, index);
+    char what[64];
+    snprintf(what, sizeof what, "frame %lld cannot be decoded", (long long)index);
+    return ffmpeg_fail_said(BLZ_ERR_DECODE, v->path, what, outcome, said);
+}
+
 static int video_next(blz_source *s, bool want, blz_frame *frame)
 {
     video_state *v = s->state;
     for (;;) {
         int outcome;
         int status = decode_one(v, &outcome);
+        if (status == BLZ_OK)
+            status = check_container(s);
         if (status != BLZ_OK)
             return status;
         if (outcome == DECODED_END)
-            return v->next_index > 0 ? 0
-                                     : blz_fail(BLZ_ERR_EMPTY, "%s: no video frames", v->path);
+            return finish(s);
         int64_t index = v->next_index++;
         if (outcome == DECODED_FRAME) {
-            status = deliver(v, want, frame, index);
+            status = check_concealed(s, index);
+            if (status == BLZ_OK)
+                status = deliver(v, want, frame, index);
             av_frame_unref(v->frame);
             return status;
         }
         av_frame_unref(v->frame);
-        if (!v->skip_bad) {
-            char what[64];
-            snprintf(what, sizeof what, "frame %lld cannot be decoded", (long long)index);
-            return ffmpeg_fail(BLZ_ERR_DECODE, v->path, what, outcome);
-        }
-        status = blz_source_note_skipped(s, index);
+        status = lose_frame(s, index, outcome);
         if (status != BLZ_OK)
             return status;
     }
@@ -318,6 +468,8 @@ static void free_state(video_state *v)
         return;
     avcodec_free_context(&v->decoder);
     avformat_close_input(&v->format);
+    if (v->watching)
+        blz_ffmpeg_watch_stop(&v->watch);
     av_packet_free(&v->packet);
     av_frame_free(&v->frame);
     blz_convert_scratch_free(&v->scratch);
@@ -359,6 +511,8 @@ int blz_video_open(blz_source **out, const char *path, const blz_source_options 
         free(s);
         return blz_fail(BLZ_ERR_NOMEM, "%s: out of memory opening the video", path);
     }
+    blz_ffmpeg_watch_start(&v->watch);
+    v->watching = 1;
     v->skip_bad = o->skip_bad;
     v->rgb = o->rgb;
     v->keep_luma_range = o->keep_luma_range;
