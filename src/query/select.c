@@ -1,27 +1,33 @@
 /*
  * select.c - exact percentiles of a buffer of floats.
  *
- * A first vectorisable pass finds the NaN count, the range and whether every value
- * is an integer. Integer data spanning a small range (8- and 16-bit sources) are
- * counted into a histogram and the ranks read off it, in O(n). Other data go through
- * introselect: quickselect with median-of-three pivots, falling back to heapsort of
- * the remaining range when partitions keep coming out lopsided, so the worst case
- * stays O(n log n). The neighbour rank needed for interpolation is the minimum of
- * the part above the selected element.
+ * A first vectorisable pass finds the NaN count and the range. Integer data spanning
+ * no more values than there are (8-bit sources, typically) are counted value by
+ * value and the ranks read off the counts. Other values are spread over up to
+ * BLZ_SELECT_COUNTS buckets by a linear map of the range; the map is monotone
+ * (rounding never reorders), so counting the buckets names the bucket(s) holding the
+ * two ranks the interpolation needs, and only the values in those buckets are kept.
+ * Where the kept part is still large (skewed data), its own range is bucketed once
+ * more (a range too wide or too narrow for a float scale is not). What is left goes
+ * through introselect: quickselect with median-of-three pivots, falling back to
+ * heapsort of the remaining range when partitions keep coming out lopsided, so the
+ * worst case stays O(n log n). The neighbour rank needed for interpolation is the
+ * minimum of the part above the selected element.
  */
 #include "query/select.h"
 
 #include <math.h>
 
+/* The passes over every value, compiled for AVX-512, AVX2 and the baseline. */
+#define HOT_KERNEL __attribute__((target_clones("avx512f", "avx2", "default")))
+
 typedef struct value_scan {
     size_t nans;
     float min, max;
-    bool integers;
 } value_scan;
 
-static value_scan scan_values(const float *v, size_t n)
+HOT_KERNEL static value_scan scan_values(const float *v, size_t n)
 {
-    const float limit = 16777216.0f; /* 2^24: beyond it every float is an integer */
     int32_t nans = 0;
     float lo = INFINITY, hi = -INFINITY;
 #pragma omp simd reduction(+ : nans) reduction(min : lo) reduction(max : hi)
@@ -31,13 +37,7 @@ static value_scan scan_values(const float *v, size_t n)
         lo = x < lo ? x : lo; /* comparisons, not fminf: they vectorise, NaN never wins */
         hi = x > hi ? x : hi;
     }
-    int32_t integers = nans == 0 && lo >= -limit && hi <= limit;
-    if (integers) {
-#pragma omp simd reduction(& : integers)
-        for (size_t i = 0; i < n; i++)
-            integers &= (float)(int32_t)v[i] == v[i];
-    }
-    return (value_scan){ (size_t)nans, lo, hi, integers != 0 };
+    return (value_scan){ (size_t)nans, lo, hi };
 }
 
 /* Move the non-NaN values to the front; returns how many there are. */
@@ -50,10 +50,22 @@ static size_t drop_nans(float *v, size_t n)
     return m;
 }
 
-/* Values of rank lo and hi (lo <= hi) of integer data min..min+span-1, by counting. */
-static void ranks_by_counting(const float *v, size_t n, float min, size_t span, size_t lo,
-                              size_t hi, uint32_t *counts, double *at_lo, double *at_hi)
+/* Whether every value is an integer (such a range is then at most 2^16 wide). */
+HOT_KERNEL static bool all_integers(const float *v, size_t n)
 {
+    int32_t integers = 1;
+#pragma omp simd reduction(& : integers)
+    for (size_t i = 0; i < n; i++)
+        integers &= (float)(int32_t)v[i] == v[i];
+    return integers != 0;
+}
+
+/* Values of rank lo and lo + 1 (the last rank stands in for itself) of integer data
+ * min..min+span-1, by counting. */
+static void ranks_by_counting(const float *v, size_t n, float min, size_t span, size_t lo,
+                              uint32_t *counts, double *at_lo, double *at_hi)
+{
+    size_t hi = lo + 1 < n ? lo + 1 : lo;
     for (size_t i = 0; i < span; i++)
         counts[i] = 0;
     for (size_t i = 0; i < n; i++)
@@ -65,6 +77,81 @@ static void ranks_by_counting(const float *v, size_t n, float min, size_t span, 
     while (seen + counts[bin] <= hi)
         seen += counts[bin++];
     *at_hi = (double)min + (double)bin;
+}
+
+/* Bucketing below this many values does not pay. */
+enum { SMALL_SET = 64 };
+
+/* A linear map of [min, max] onto buckets 0..last, monotone in the value, in float so
+ * that it vectorises. */
+typedef struct bucket_map {
+    float min, scale;
+    int32_t last;
+} bucket_map;
+
+/* False when the range or the scale is not finite (too wide, or subnormal-narrow). */
+static bool bucket_map_make(float min, float max, int32_t buckets, bucket_map *m)
+{
+    float scale = (float)buckets / (max - min);
+    *m = (bucket_map){ min, scale, buckets - 1 };
+    return isfinite(max - min) && isfinite(scale);
+}
+
+static inline int32_t bucket_of(const bucket_map *m, float x)
+{
+    int32_t b = (int32_t)((x - m->min) * m->scale);
+    return b < m->last ? b : m->last;
+}
+
+/* Bucket numbers of v[0..n), n <= BATCH, computed together so that they vectorise. */
+enum { BATCH = 256 };
+
+static inline __attribute__((always_inline)) void buckets_of(const bucket_map *m, const float *v, size_t n, int32_t *out)
+{
+#pragma omp simd
+    for (size_t i = 0; i < n; i++)
+        out[i] = bucket_of(m, v[i]);
+}
+
+/* Keep in v[0..) only the values of the buckets of map holding ranks *lo and *lo + 1
+ * (when there is one) of v[0..n); returns how many are kept and moves *lo to the rank
+ * inside them. */
+HOT_KERNEL static size_t keep_rank_buckets(float *v, size_t n, const bucket_map *m,
+                                           size_t *lo, uint32_t *counts)
+{
+    int32_t buckets = m->last + 1;
+    int32_t at[BATCH];
+    for (int32_t b = 0; b < buckets; b++)
+        counts[b] = 0;
+    for (size_t i0 = 0; i0 < n; i0 += BATCH) {
+        size_t count = n - i0 < BATCH ? n - i0 : BATCH;
+        buckets_of(m, v + i0, count, at);
+        for (size_t i = 0; i < count; i++)
+            counts[at[i]]++;
+    }
+    size_t below = 0;
+    int32_t first = 0;
+    while (below + counts[first] <= *lo)
+        below += counts[first++];
+    int32_t last = first;
+    size_t through = below + counts[first];
+    while (*lo + 1 < n && through <= *lo + 1)
+        through += counts[++last];
+    uint32_t width = (uint32_t)(last - first);
+    size_t kept = 0;
+    for (size_t i0 = 0; i0 < n; i0 += BATCH) {
+        size_t count = n - i0 < BATCH ? n - i0 : BATCH;
+        buckets_of(m, v + i0, count, at);
+        int32_t hits = 0;
+#pragma omp simd reduction(| : hits)
+        for (size_t i = 0; i < count; i++)
+            hits |= (uint32_t)(at[i] - first) <= width;
+        for (size_t i = 0; hits && i < count; i++)
+            if ((uint32_t)(at[i] - first) <= width)
+                v[kept++] = v[i0 + i];
+    }
+    *lo -= below;
+    return kept;
 }
 
 static void swap_values(float *a, float *b)
@@ -168,6 +255,38 @@ static float min_of(const float *v, size_t n)
     return m;
 }
 
+/* Values of rank lo and lo + 1 (the last rank stands in for itself) of v[0..n), no
+ * NaN, range [min, max] as scanned. */
+static void ranks_of(float *v, size_t n, size_t lo, value_scan scan, uint32_t *counts,
+                     double *at_lo, double *at_hi)
+{
+    double span = (double)scan.max - (double)scan.min + 1.0;
+    if (span <= (double)n && span <= BLZ_SELECT_COUNTS && n <= UINT32_MAX
+        && all_integers(v, n)) {
+        ranks_by_counting(v, n, scan.min, (size_t)span, lo, counts, at_lo, at_hi);
+        return;
+    }
+    for (int pass = 0; pass < 2 && n > SMALL_SET && n <= UINT32_MAX; pass++) {
+        if (pass > 0)
+            scan = scan_values(v, n);
+        if (scan.min == scan.max) {
+            *at_lo = *at_hi = scan.min;
+            return;
+        }
+        bucket_map map;
+        if (!bucket_map_make(scan.min, scan.max,
+                             n < BLZ_SELECT_COUNTS ? (int32_t)n : BLZ_SELECT_COUNTS, &map))
+            break;
+        size_t before = n;
+        n = keep_rank_buckets(v, n, &map, &lo, counts);
+        if (n <= before / 8)
+            break;
+    }
+    blz_nth_element(v, n, lo);
+    *at_lo = v[lo];
+    *at_hi = lo + 1 < n ? min_of(v + lo + 1, n - lo - 1) : *at_lo;
+}
+
 double blz_select_percentile(float *v, size_t n, double q, bool ignore_nan, uint32_t *counts)
 {
     value_scan scan = scan_values(v, n);
@@ -180,16 +299,7 @@ double blz_select_percentile(float *v, size_t n, double q, bool ignore_nan, uint
         return NAN;
     double h = (double)(n - 1) * (q / 100.0);
     size_t lo = (size_t)floor(h);
-    size_t hi = lo + 1 < n ? lo + 1 : lo;
-    double t = h - (double)lo, at_lo, at_hi;
-    double span = (double)scan.max - (double)scan.min + 1.0;
-    if (scan.integers && span <= BLZ_SELECT_COUNTS && span <= 2.0 * (double)n + 64.0
-        && n <= UINT32_MAX) {
-        ranks_by_counting(v, n, scan.min, (size_t)span, lo, hi, counts, &at_lo, &at_hi);
-    } else {
-        blz_nth_element(v, n, lo);
-        at_lo = v[lo];
-        at_hi = hi > lo ? min_of(v + lo + 1, n - lo - 1) : at_lo;
-    }
-    return blz_lerp(at_lo, at_hi, t);
+    double at_lo, at_hi;
+    ranks_of(v, n, lo, scan, counts, &at_lo, &at_hi);
+    return blz_lerp(at_lo, at_hi, h - (double)lo);
 }

@@ -1,7 +1,7 @@
 /*
  * select.h - exact order statistics of a pixel's values: percentiles with numpy's
- * linear interpolation, by counting for small-range integer data and by introselect
- * otherwise.
+ * linear interpolation, by counting for small-range integer data and by bucketing the
+ * range then introselect otherwise.
  */
 #ifndef BLITZ_QUERY_SELECT_H
 #define BLITZ_QUERY_SELECT_H
@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 /* Size of the counting scratch: integer data spanning at most this many values are
- * selected by counting. */
+ * selected by counting; other data are spread over at most this many buckets. */
 #define BLZ_SELECT_COUNTS 65536
 
 /* numpy's _lerp: a + (b - a) t, evaluated from b's side when t >= 0.5. */
