@@ -45,3 +45,9 @@ tests_test_roi_LDADD = $(QUERY_TEST_LIBS)
 
 dist_check_SCRIPTS += tests/pipeline_cli.sh
 TESTS += tests/pipeline_cli.sh
+
+check_PROGRAMS += tests/test_select
+TESTS += tests/test_select
+tests_test_select_SOURCES = tests/test_select.c
+tests_test_select_CFLAGS = $(TEST_CFLAGS)
+tests_test_select_LDADD = $(TEST_LIBS)

@@ -1,0 +1,168 @@
+/*
+ * test_select.c - exact percentiles (query/select.c) against sorting, on the value
+ * distributions that take each of its paths: small-span integers (counting), wide
+ * integers and uniform floats (one bucketing pass), rare huge outliers (a second pass
+ * over the kept bucket), infinities, ranges too wide or too narrow for a float scale
+ * (no bucketing), all-equal values, more values than buckets, and NaN handling. The
+ * reference is a plain qsort and numpy's interpolation rule, compared exactly.
+ */
+#include <check.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "query/select.h"
+
+static uint32_t counts[BLZ_SELECT_COUNTS];
+
+/* A small deterministic generator (xorshift), so the data do not depend on libc. */
+static uint32_t next_random(uint32_t *state)
+{
+    uint32_t x = *state;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return *state = x;
+}
+
+static float unit_random(uint32_t *state)
+{
+    return (float)(next_random(state) >> 8) / 16777216.0f;
+}
+
+enum kind {
+    SMALL_INTS, WIDE_INTS, UNIFORM, OUTLIERS, INFINITIES, FULL_RANGE, SUBNORMAL, EQUAL,
+    KINDS
+};
+
+static float value_of(int kind, uint32_t *s)
+{
+    switch (kind) {
+    case SMALL_INTS:
+        return (float)(next_random(s) % 200);
+    case WIDE_INTS:
+        return (float)(next_random(s) % 65536) - 1000.0f;
+    case UNIFORM:
+        return unit_random(s) * 2.0f - 0.5f;
+    case OUTLIERS:
+        return next_random(s) % 64 == 0 ? 1e30f : unit_random(s);
+    case INFINITIES:
+        return next_random(s) % 16 == 0 ? (next_random(s) % 2 ? INFINITY : -INFINITY)
+                                        : (float)(next_random(s) % 1000);
+    case FULL_RANGE:
+        return next_random(s) % 2 ? -3e38f : 3e38f * unit_random(s);
+    case SUBNORMAL:
+        return 1e-42f * (float)(next_random(s) % 7);
+    default:
+        return 42.5f;
+    }
+}
+
+static int compare_floats(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* numpy's percentile of the sorted non-NaN values. */
+static double reference(const float *sorted, size_t n, double q)
+{
+    if (n == 0)
+        return NAN;
+    double h = (double)(n - 1) * (q / 100.0);
+    size_t lo = (size_t)floor(h), hi = lo + 1 < n ? lo + 1 : lo;
+    return blz_lerp(sorted[lo], sorted[hi], h - floor(h));
+}
+
+/* Every q of a set against the sorted copy. */
+static void check_all_q(const float *v, size_t n, bool ignore_nan, const char *what)
+{
+    float *sorted = malloc(n * sizeof *v), *work = malloc(n * sizeof *v);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (v[i] == v[i])
+            sorted[m++] = v[i];
+    qsort(sorted, m, sizeof *v, compare_floats);
+    static const double qs[] = { 0, 0.1, 12.5, 33.3, 50, 66.7, 99, 99.9, 100 };
+    for (size_t k = 0; k < sizeof qs / sizeof qs[0]; k++) {
+        memcpy(work, v, n * sizeof *v);
+        double want = ignore_nan || m == n ? reference(sorted, m, qs[k]) : NAN;
+        double got = blz_select_percentile(work, n, qs[k], ignore_nan, counts);
+        ck_assert_msg(got == want || (isnan(got) && isnan(want)),
+                      "%s, n %zu, q %g: got %.17g, sorting gives %.17g", what, n, qs[k], got,
+                      want);
+    }
+    free(sorted);
+    free(work);
+}
+
+START_TEST(test_every_kind_against_sort)
+{
+    static const char *const names[KINDS] = { "small integers", "wide integers", "uniform",
+                                              "outliers", "infinities", "full range",
+                                              "subnormal", "equal" };
+    static const size_t sizes[] = { 1, 2, 3, 63, 64, 65, 100, 257, 1000, 1800, 4099 };
+    uint32_t state = 12345;
+    for (int kind = 0; kind < KINDS; kind++) {
+        for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+            size_t n = sizes[s];
+            float *v = malloc(n * sizeof *v);
+            for (size_t i = 0; i < n; i++)
+                v[i] = value_of(kind, &state);
+            check_all_q(v, n, false, names[kind]);
+            free(v);
+        }
+    }
+}
+END_TEST
+
+/* More values than buckets: the bucket count is capped at BLZ_SELECT_COUNTS. */
+START_TEST(test_more_values_than_buckets)
+{
+    size_t n = 3 * (size_t)BLZ_SELECT_COUNTS + 17;
+    float *v = malloc(n * sizeof *v);
+    uint32_t state = 99;
+    for (size_t i = 0; i < n; i++)
+        v[i] = unit_random(&state) * unit_random(&state);
+    check_all_q(v, n, false, "many values");
+    free(v);
+}
+END_TEST
+
+/* NaN: propagated by default, left out when ignored, and NaN when nothing is left. */
+START_TEST(test_nan_policies)
+{
+    size_t n = 1500;
+    float *v = malloc(n * sizeof *v);
+    uint32_t state = 7;
+    for (size_t i = 0; i < n; i++)
+        v[i] = next_random(&state) % 5 == 0 ? NAN : unit_random(&state);
+    check_all_q(v, n, false, "NaN propagated");
+    check_all_q(v, n, true, "NaN ignored");
+    for (size_t i = 0; i < n; i++)
+        v[i] = NAN;
+    check_all_q(v, n, true, "only NaN");
+    free(v);
+}
+END_TEST
+
+static Suite *select_suite(void)
+{
+    Suite *s = suite_create("select");
+    TCase *tc = tcase_create("sort");
+    tcase_add_test(tc, test_every_kind_against_sort);
+    tcase_add_test(tc, test_more_values_than_buckets);
+    tcase_add_test(tc, test_nan_policies);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(select_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
