@@ -656,6 +656,85 @@ START_TEST(test_no_false_alarm)
 }
 END_TEST
 
+/* One decoding job of test_log_threads: a video (or, with images, a folder of image
+ * files decoded with skip_bad, whose parallel decoders log errors of their own). */
+typedef struct log_job {
+    const char *path;
+    int images;
+    int status[3];        /* of each of three runs */
+    size_t frames[3];
+} log_job;
+
+static void *run_log_job(void *arg)
+{
+    log_job *job = arg;
+    blz_source_options o = default_options();
+    o.skip_bad = job->images;
+    for (int run = 0; run < 3; run++) {
+        blz_source *s = NULL;
+        int rc = job->images ? blz_source_open(&s, &job->path, 1, &o)
+                             : blz_video_open(&s, job->path, &o);
+        blz_frame f;
+        size_t frames = 0;
+        if (rc == BLZ_OK)
+            while ((rc = blz_source_next(s, true, &f)) == 1)
+                frames++;
+        if (s)
+            blz_source_close(s);
+        job->status[run] = rc;
+        job->frames[run] = frames;
+    }
+    return NULL;
+}
+
+/* FFmpeg's log callback is process-wide: messages must reach only the source they
+ * concern. A damaged video, two intact ones and an image folder with corrupt files
+ * (decoded in parallel by OpenMP threads) run at the same time, three times each. */
+START_TEST(test_log_threads)
+{
+    const char *codec = h264_or_mpeg4();
+    char *damaged = noisy_clip("damaged.mkv", codec, "-g 10");
+    char *good = noisy_clip("good.mkv", codec, "-g 10");
+    size_t n;
+    unsigned char *bytes = slurp(damaged, &n);
+    for (size_t i = 0; i < 400; i++)
+        bytes[n / 2 + i] = (unsigned char)(i * 37 + 11);
+    spit(damaged, bytes, n);
+    free(bytes);
+    char *folder = tu_fmt("%s/png", tmp);
+    ck_assert_int_eq(tu_sh("mkdir %s && ffmpeg -v error -f lavfi -i \"testsrc2=s=64x48:r=10:"
+                           "d=2,noise=alls=40:allf=t\" %s/%%03d.png", folder, folder), 0);
+    for (int i = 2; i <= 20; i += 3) {
+        char *png = tu_fmt("%s/%03d.png", folder, i);
+        bytes = slurp(png, &n);
+        memset(bytes + n / 2, 0x5a, 64);
+        spit(png, bytes, n);
+        free(bytes);
+        free(png);
+    }
+    log_job jobs[] = { { .path = damaged }, { .path = good }, { .path = good },
+                       { .path = folder, .images = 1 } };
+    enum { JOBS = sizeof jobs / sizeof *jobs };
+    pthread_t threads[JOBS];
+    for (int j = 0; j < JOBS; j++)
+        ck_assert_int_eq(pthread_create(&threads[j], NULL, run_log_job, &jobs[j]), 0);
+    for (int j = 0; j < JOBS; j++)
+        pthread_join(threads[j], NULL);
+    for (int run = 0; run < 3; run++) {
+        ck_assert_int_eq(jobs[0].status[run], BLZ_ERR_DECODE);
+        for (int j = 1; j <= 2; j++) {
+            ck_assert_int_eq(jobs[j].status[run], 0);
+            ck_assert_uint_eq(jobs[j].frames[run], 30);
+        }
+        ck_assert_int_eq(jobs[3].status[run], 0);
+        ck_assert_uint_eq(jobs[3].frames[run], 13); /* 20 files, 7 of them corrupt */
+    }
+    free(damaged);
+    free(good);
+    free(folder);
+}
+END_TEST
+
 START_TEST(test_unreadable_inputs)
 {
     blz_source_options o = default_options();
@@ -701,6 +780,7 @@ static Suite *video_suite(void)
     tcase_add_test(tc, test_truncated_avi_count);
     tcase_add_test(tc, test_concealed_damage);
     tcase_add_test(tc, test_no_false_alarm);
+    tcase_add_test(tc, test_log_threads);
     tcase_add_test(tc, test_unreadable_inputs);
     suite_add_tcase(s, tc);
     return s;
