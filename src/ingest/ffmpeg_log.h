@@ -35,7 +35,8 @@ typedef struct blz_ffmpeg_watch {
 void blz_ffmpeg_silence(void);
 
 /* Register a zeroed watch so codec contexts whose opaque points to it are heard;
- * blz_ffmpeg_watch_stop unregisters it (after its codec contexts are freed). */
+ * blz_ffmpeg_watch_stop unregisters it (after its codec contexts are freed; a watch
+ * never started is left alone). */
 void blz_ffmpeg_watch_start(blz_ffmpeg_watch *watch);
 void blz_ffmpeg_watch_stop(blz_ffmpeg_watch *watch);
 

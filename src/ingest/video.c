@@ -58,7 +58,6 @@ typedef struct video_state {
     int flushed;                 /* the end of the file reached, the decoder drained */
     int64_t packets;             /* packets of the stream read from the container */
     blz_ffmpeg_watch watch;      /* what FFmpeg logged about this file */
-    int watching;                /* watch registered */
     unsigned demuxer_seen;       /* demuxer / decoder messages already acted on */
     unsigned decoder_seen;
     struct stat file;            /* size and mtime, for the identity */
@@ -86,13 +85,26 @@ static int ffmpeg_fail(int status, const char *path, const char *what, int av_er
     return ffmpeg_fail_said(status, path, what, av_error, "");
 }
 
-/* What the demuxer logged that was not acted on yet ("" when nothing); marks it seen. */
-static const char *demuxer_news(video_state *v, blz_ffmpeg_report *r)
+/* The first message of one side (the decoder's or the demuxer's) when that side
+ * logged something not acted on yet, else ""; marks it seen. r holds the text. */
+static const char *news(video_state *v, int decoder, blz_ffmpeg_report *r)
 {
     blz_ffmpeg_watch_read(&v->watch, r);
-    int news = r->demuxer_count > v->demuxer_seen;
-    v->demuxer_seen = r->demuxer_count;
-    return news ? r->demuxer : "";
+    unsigned count = decoder ? r->decoder_count : r->demuxer_count;
+    unsigned *seen = decoder ? &v->decoder_seen : &v->demuxer_seen;
+    int fresh = count > *seen;
+    *seen = count;
+    return !fresh ? "" : decoder ? r->decoder : r->demuxer;
+}
+
+static const char *demuxer_news(video_state *v, blz_ffmpeg_report *r)
+{
+    return news(v, 0, r);
+}
+
+static const char *decoder_news(video_state *v, blz_ffmpeg_report *r)
+{
+    return news(v, 1, r);
 }
 
 static int open_container(video_state *v)
@@ -339,15 +351,6 @@ static int deliver(video_state *v, bool want, blz_frame *frame, int64_t index)
     return 1;
 }
 
-/* What the decoder logged that was not acted on yet ("" when nothing); marks it seen. */
-static const char *decoder_news(video_state *v, blz_ffmpeg_report *r)
-{
-    blz_ffmpeg_watch_read(&v->watch, r);
-    int news = r->decoder_count > v->decoder_seen;
-    v->decoder_seen = r->decoder_count;
-    return news ? r->decoder : "";
-}
-
 /* Damage that costs no frame (see the top of the file): an error, or with skip_bad
  * the first one is described in info.damage and decoding goes on. */
 static int pass_damage(blz_source *s, int status, const char *detail)
@@ -468,8 +471,7 @@ static void free_state(video_state *v)
         return;
     avcodec_free_context(&v->decoder);
     avformat_close_input(&v->format);
-    if (v->watching)
-        blz_ffmpeg_watch_stop(&v->watch);
+    blz_ffmpeg_watch_stop(&v->watch);
     av_packet_free(&v->packet);
     av_frame_free(&v->frame);
     blz_convert_scratch_free(&v->scratch);
@@ -512,7 +514,6 @@ int blz_video_open(blz_source **out, const char *path, const blz_source_options 
         return blz_fail(BLZ_ERR_NOMEM, "%s: out of memory opening the video", path);
     }
     blz_ffmpeg_watch_start(&v->watch);
-    v->watching = 1;
     v->skip_bad = o->skip_bad;
     v->rgb = o->rgb;
     v->keep_luma_range = o->keep_luma_range;
