@@ -46,6 +46,12 @@ tests_test_roi_LDADD = $(QUERY_TEST_LIBS)
 dist_check_SCRIPTS += tests/pipeline_cli.sh
 TESTS += tests/pipeline_cli.sh
 
+check_PROGRAMS += tests/test_pipeline_budget
+TESTS += tests/test_pipeline_budget
+tests_test_pipeline_budget_SOURCES = tests/test_pipeline_budget.c
+tests_test_pipeline_budget_CFLAGS = $(TEST_CFLAGS)
+tests_test_pipeline_budget_LDADD = $(QUERY_TEST_LIBS)
+
 check_PROGRAMS += tests/test_select
 TESTS += tests/test_select
 tests_test_select_SOURCES = tests/test_select.c

@@ -1,7 +1,10 @@
 /*
  * roi.c - ROI traces of the processed frames: rectangles and even-odd polygons turned
- * into pixel lists over the ROIs' bounding region, then per output frame the mean,
- * median, min, max or sum of each ROI's non-NaN values, all ROIs in one pass.
+ * into pixel lists (row by row) over the ROIs' bounding region, then per output frame
+ * the mean, median, min, max or sum of each ROI's non-NaN values, all ROIs in one
+ * pass. Sums, counts and extremes are accumulated per frame strip by strip, so the
+ * region may be cut into strips; the median needs all of a frame's ROI values at once,
+ * so asking for it makes the region a single strip.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -90,6 +93,8 @@ typedef struct roi_run {
     size_t *npixels;
     float *scratch;     /* median: the largest ROI's values */
     uint32_t *counts;
+    bool median;        /* a median is asked for: one strip */
+    double *partial;    /* per output frame and ROI: sum, count, min, max */
     double *out;
 } roi_run;
 
@@ -133,42 +138,67 @@ static int build_masks(roi_run *run, const blz_roi *rois)
     return rc;
 }
 
-/* The statistics of ROI r over values (one output frame of the region). */
-static void roi_frame_stats(const roi_run *run, int r, const float *values, double *dst)
+static double *partial_of(const roi_run *run, int64_t n, int r)
 {
-    size_t C = (size_t)run->st->layout->channels, count = 0;
-    double sum = 0, lo = INFINITY, hi = -INFINITY;
-    for (size_t i = 0; i < run->npixels[r]; i++)
+    return run->partial + ((size_t)n * (size_t)run->nrois + (size_t)r) * 4;
+}
+
+/* Fold ROI r's values in this strip (rows y0..y0+rows-1 of the frame) into acc. */
+static size_t fold_strip(const roi_run *run, int r, const float *values, int32_t y0,
+                         int32_t rows, double *acc)
+{
+    size_t C = (size_t)run->st->layout->channels, kept = 0;
+    size_t first = (size_t)(y0 - run->region.y0) * (size_t)run->region.w;
+    size_t end = first + (size_t)rows * (size_t)run->region.w;
+    for (size_t i = 0; i < run->npixels[r]; i++) {
+        size_t px = run->pixels[r][i];
+        if (px < first || px >= end)
+            continue;
         for (size_t c = 0; c < C; c++) {
-            float v = values[run->pixels[r][i] * C + c];
+            float v = values[(px - first) * C + c];
             if (isnan(v))
                 continue;
-            sum += v;
-            lo = v < lo ? v : lo;
-            hi = v > hi ? v : hi;
-            run->scratch[count++] = v;
-        }
-    for (int s = 0; s < run->nstats; s++) {
-        switch (run->stats[s]) {
-        case BLZ_ROI_MEAN: dst[s] = count ? sum / (double)count : NAN; break;
-        case BLZ_ROI_SUM: dst[s] = count ? sum : NAN; break;
-        case BLZ_ROI_MIN: dst[s] = count ? lo : NAN; break;
-        case BLZ_ROI_MAX: dst[s] = count ? hi : NAN; break;
-        default:
-            dst[s] = blz_select_percentile(run->scratch, count, 50.0, true, run->counts);
+            acc[0] += v;
+            acc[1] += 1;
+            acc[2] = v < acc[2] ? v : acc[2];
+            acc[3] = v > acc[3] ? v : acc[3];
+            if (run->median)
+                run->scratch[kept++] = v;
         }
     }
+    return kept;
+}
+
+/* The statistics of one frame and ROI from its accumulated values. */
+static void finish_stats(const roi_run *run, const double *acc, double *dst)
+{
+    double count = acc[1];
+    for (int s = 0; s < run->nstats; s++)
+        switch (run->stats[s]) {
+        case BLZ_ROI_MEAN: dst[s] = count ? acc[0] / count : NAN; break;
+        case BLZ_ROI_SUM: dst[s] = count ? acc[0] : NAN; break;
+        case BLZ_ROI_MIN: dst[s] = count ? acc[2] : NAN; break;
+        case BLZ_ROI_MAX: dst[s] = count ? acc[3] : NAN; break;
+        default: break;  /* the median is stored by the sink */
+        }
 }
 
 static int roi_sink(void *ctx, int64_t n, int32_t y0, int32_t rows, const float *values)
 {
-    (void)y0;
-    (void)rows;
     const roi_run *run = ctx;
-    for (int r = 0; r < run->nrois; r++)
-        roi_frame_stats(run, r, values,
-                        run->out + ((size_t)n * (size_t)run->nrois + (size_t)r)
-                                   * (size_t)run->nstats);
+    for (int r = 0; r < run->nrois; r++) {
+        double *acc = partial_of(run, n, r);
+        if (y0 == run->region.y0) {
+            acc[0] = acc[1] = 0;
+            acc[2] = INFINITY;
+            acc[3] = -INFINITY;
+        }
+        size_t kept = fold_strip(run, r, values, y0, rows, acc);
+        double *dst = run->out + ((size_t)n * (size_t)run->nrois + (size_t)r) * (size_t)run->nstats;
+        for (int s = 0; run->median && s < run->nstats; s++)
+            if (run->stats[s] == BLZ_ROI_MEDIAN)
+                dst[s] = blz_select_percentile(run->scratch, kept, 50.0, true, run->counts);
+    }
     return BLZ_OK;
 }
 
@@ -180,6 +210,7 @@ static void roi_run_free(roi_run *run)
     free(run->npixels);
     free(run->scratch);
     free(run->counts);
+    free(run->partial);
 }
 
 static int check_stats(const int *stats, int nstats, int nrois, const char *path)
@@ -208,14 +239,23 @@ static int run_rois(roi_run *run, const blz_roi *rois, const blz_run_options *o)
         largest = run->npixels[r] > largest ? run->npixels[r] : largest;
         held += run->npixels[r] * sizeof(size_t);
     }
-    run->scratch = malloc(largest * (size_t)run->st->layout->channels * sizeof(float));
-    if (!run->scratch)
+    size_t scratch_values = run->median ? largest * (size_t)run->st->layout->channels : 1;
+    size_t partial_values = (size_t)run->st->geom.outputs * (size_t)run->nrois * 4;
+    run->scratch = malloc(scratch_values * sizeof(float));
+    run->partial = malloc(partial_values * sizeof(double));
+    if (!run->scratch || !run->partial)
         return blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for ROI values", run->st->path);
-    held += largest * (size_t)run->st->layout->channels * sizeof(float)
+    held += scratch_values * sizeof(float) + partial_values * sizeof(double)
             + BLZ_SELECT_COUNTS * sizeof(uint32_t);
     blz_walk_options w = { .budget = run->st->budget > held ? run->st->budget - held : 0,
-                           .threads = o->threads, .one_strip = true };
-    return blz_frame_walk(run->st, &run->region, &w, roi_sink, run);
+                           .threads = o->threads, .one_strip = run->median };
+    rc = blz_frame_walk(run->st, &run->region, &w, roi_sink, run);
+    for (int64_t n = 0; rc == BLZ_OK && n < run->st->geom.outputs; n++)
+        for (int r = 0; r < run->nrois; r++)
+            finish_stats(run, partial_of(run, n, r),
+                         run->out + ((size_t)n * (size_t)run->nrois + (size_t)r)
+                                    * (size_t)run->nstats);
+    return rc;
 }
 
 int blz_pipeline_roi(const blz_cache *cache, const blz_pipeline *pipeline,
@@ -231,6 +271,8 @@ int blz_pipeline_roi(const blz_cache *cache, const blz_pipeline *pipeline,
     if (rc != BLZ_OK)
         return rc;
     roi_run run = { .st = &st, .nrois = nrois, .nstats = nstats, .stats = stats, .out = out };
+    for (int s = 0; s < nstats; s++)
+        run.median |= stats[s] == BLZ_ROI_MEDIAN;
     rc = run_rois(&run, rois, run_options);
     roi_run_free(&run);
     blz_stages_free(&st);

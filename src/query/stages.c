@@ -102,6 +102,8 @@ static int fixed_reference(blz_stages *st, const blz_reference *r, int threads, 
         return blz_fail(BLZ_ERR_BUDGET, "%s: the budget cannot hold the reference images "
                         "(%zu bytes each)", st->path, image_bytes);
     int s = blz_reference_compute(st->cache, r, st->budget - image_bytes, threads, image);
+    /* The pages the reference's pass left mapped would add to the next pass's. */
+    blz_cache_advise(st->cache, 0, st->layout->chunks, BLZ_ADVISE_DONTNEED);
     if (s == BLZ_OK) {
         st->held_bytes += image_bytes;
         st->budget -= image_bytes;
