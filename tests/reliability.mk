@@ -9,3 +9,5 @@ TESTS += tests/reliability_crash.sh
 EXTRA_DIST += tests/cli_lib.sh
 dist_check_SCRIPTS += tests/reliability_readonly.sh
 TESTS += tests/reliability_readonly.sh
+dist_check_SCRIPTS += tests/reliability_inputs.sh
+TESTS += tests/reliability_inputs.sh

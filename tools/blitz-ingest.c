@@ -44,32 +44,19 @@ static void install_signals(void)
     signal(SIGXFSZ, SIG_IGN);
 }
 
-/* s as a JSON string literal. */
-static void print_json_string(const char *s)
-{
-    putchar('"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            printf("\\%c", *p);
-        else if (*p < 0x20)
-            printf("\\u%04x", *p);
-        else
-            putchar(*p);
-    }
-    putchar('"');
-}
-
 static void print_summary(const ingest_args *a, const blz_ingest_report *r)
 {
     printf("{\"output\": ");
-    print_json_string(a->output);
+    tool_json_string(a->output);
     printf(", \"source_kind\": ");
-    print_json_string(r->source_kind);
+    tool_json_string(r->source_kind);
     printf(", \"frames\": %lld, \"frames_decoded\": %lld, \"skipped\": [",
            (long long)r->frames_written, (long long)r->frames_decoded);
     for (size_t i = 0; i < r->n_skipped; i++)
         printf("%s%lld", i ? ", " : "", (long long)r->skipped[i]);
-    printf("], \"files_ignored\": %lld, \"width\": %d, \"height\": %d, \"channels\": %d, "
+    printf("], \"damage\": ");
+    tool_json_string(r->damage);
+    printf(", \"files_ignored\": %lld, \"width\": %d, \"height\": %d, \"channels\": %d, "
            "\"chunk\": [%d, %d, %d], \"codec\": \"%s\", \"bytes_in\": %llu, "
            "\"bytes_raw\": %llu, \"bytes_out\": %llu, \"ratio\": %.4f, \"seconds\": %.3f, "
            "\"fps\": %.1f}\n",

@@ -158,6 +158,28 @@ bool tool_parse_ints(const char *s, int n, long long *out)
     return true;
 }
 
+void tool_json_string(const char *s)
+{
+    putchar('"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            printf("\\%c", *p);
+        else if (*p < 0x20)
+            printf("\\u%04x", *p);
+        else
+            putchar(*p);
+    }
+    putchar('"');
+}
+
+void tool_json_number(double v)
+{
+    if (isfinite(v))
+        printf("%.17g", v);
+    else
+        fputs("null", stdout);
+}
+
 /* MemAvailable from /proc/meminfo in bytes, 0 when unknown. */
 static size_t mem_available(void)
 {

@@ -43,6 +43,11 @@ bool tool_parse_double(const char *s, double *out);
 /* Parse N comma-separated integers ("X,Y,W,H"). */
 bool tool_parse_ints(const char *s, int n, long long *out);
 
+/* Print s as a JSON string literal / v as a JSON number (null when not finite), on
+ * stdout. */
+void tool_json_string(const char *s);
+void tool_json_number(double v);
+
 /* Default memory budget: a fraction of available memory (see the man pages). */
 size_t tool_default_budget(void);
 

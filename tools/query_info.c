@@ -124,29 +124,6 @@ static void print_text(const blz_cache *c, const summary *s)
     }
 }
 
-/* A JSON string literal: quotes, backslashes and control characters escaped. */
-static void json_string(const char *s)
-{
-    putchar('"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            printf("\\%c", *p);
-        else if (*p < 0x20)
-            printf("\\u%04x", *p);
-        else
-            putchar(*p);
-    }
-    putchar('"');
-}
-
-static void json_number(double v)
-{
-    if (isfinite(v))
-        printf("%.17g", v);
-    else
-        fputs("null", stdout);
-}
-
 static void print_json_meta(const blz_cache *c)
 {
     fputs("\"metadata\":{", stdout);
@@ -155,9 +132,9 @@ static void print_json_meta(const blz_cache *c)
         blz_cache_meta_at(c, i, &key, &value);
         if (i > 0)
             putchar(',');
-        json_string(key);
+        tool_json_string(key);
         putchar(':');
-        json_string(value);
+        tool_json_string(value);
     }
     putchar('}');
 }
@@ -168,7 +145,7 @@ static void print_json(const blz_cache *c, const summary *s)
     int major, minor;
     blz_cache_version(c, &major, &minor);
     fputs("{\"path\":", stdout);
-    json_string(blz_cache_path(c));
+    tool_json_string(blz_cache_path(c));
     printf(",\"format\":\"%d.%d\",\"file_size\":%llu,\"frames\":%lld,\"height\":%d,"
            "\"width\":%d,\"channels\":%d,\"sample\":\"float32\",", major, minor,
            (unsigned long long)blz_cache_file_size(c), (long long)l->frames, l->height,
@@ -181,12 +158,12 @@ static void print_json(const blz_cache *c, const summary *s)
            "\"value_bytes\":%llu,\"compression_ratio\":", (long long)s->codecs[0],
            (long long)s->codecs[1], (long long)s->codecs[2], (unsigned long long)s->stored,
            (unsigned long long)s->values);
-    json_number((double)s->values / (double)s->stored);
+    tool_json_number((double)s->values / (double)s->stored);
     printf(",\"first_source_frame\":%lld,\"last_source_frame\":%lld,\"first_timestamp\":",
            (long long)s->first_source, (long long)s->last_source);
-    json_number(s->first_time);
+    tool_json_number(s->first_time);
     fputs(",\"last_timestamp\":", stdout);
-    json_number(s->last_time);
+    tool_json_number(s->last_time);
     putchar(',');
     print_json_meta(c);
     fputs("}\n", stdout);

@@ -41,15 +41,6 @@ static int parse_percentiles(const char *s, blz_stats_options *o)
     return st;
 }
 
-/* A JSON number, or null for NaN. */
-static void json_number(double v)
-{
-    if (isnan(v))
-        fputs("null", stdout);
-    else
-        printf("%.17g", v);
-}
-
 static void print_json(const blz_stats_options *o, const blz_stats *s)
 {
     printf("{\"frames\": %lld, \"values\": %llu, \"nan_count\": %llu", (long long)s->frames,
@@ -58,12 +49,12 @@ static void print_json(const blz_stats_options *o, const blz_stats *s)
     const double values[] = { s->min, s->max, s->mean, s->std };
     for (int i = 0; i < 4; i++) {
         printf(", \"%s\": ", names[i]);
-        json_number(values[i]);
+        tool_json_number(values[i]);
     }
     fputs(", \"percentiles\": {", stdout);
     for (int i = 0; i < o->npercentiles; i++) {
         printf("%s\"%g\": ", i ? ", " : "", o->percentiles[i]);
-        json_number(s->percentiles[i]);
+        tool_json_number(s->percentiles[i]);
     }
     fputs("}}\n", stdout);
 }

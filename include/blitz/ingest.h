@@ -64,6 +64,7 @@ typedef struct blz_ingest_report {
     int64_t *skipped;          /* source frame indices skipped as undecodable */
     size_t n_skipped;
     int64_t files_ignored;     /* folder entries left out because they are not images */
+    char damage[256];          /* with skip_bad: the first damage passed over, "" if none */
     int32_t width, height, channels;   /* output frame geometry */
     int32_t ct, th, tw;        /* chunk shape used */
     int codec;                 /* enum blz_codec */

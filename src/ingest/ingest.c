@@ -181,9 +181,15 @@ static int set_source_meta(ingest_run *run)
 }
 
 /* "3,17,42": the frames the source skipped as undecodable. */
+/* What --skip-bad passed over: the skipped frames and any damage the source noted. */
 static int set_skipped_meta(ingest_run *run)
 {
     const blz_source *s = run->src;
+    if (s->info.damage[0]) {
+        int st = blz_writer_set_meta(run->w, "damage", s->info.damage);
+        if (st != BLZ_OK)
+            return st;
+    }
     if (s->n_skipped == 0)
         return BLZ_OK;
     char *text = malloc(s->n_skipped * 21 + 1), *p = text;
@@ -274,6 +280,7 @@ static void fill_report(const ingest_run *run, double started)
     blz_ingest_report *r = run->r;
     if (run->src) {
         r->files_ignored = run->src->info.files_ignored;
+        snprintf(r->damage, sizeof r->damage, "%s", run->src->info.damage);
         r->channels = run->src->info.channels;
     }
     r->width = run->wo.width;
