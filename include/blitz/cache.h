@@ -123,6 +123,15 @@ int blz_cache_verify_chunk(const blz_cache *cache, int64_t id);
 int blz_cache_read_region(const blz_cache *cache, int64_t t, int32_t x0, int32_t y0,
                           int32_t w, int32_t h, blz_chunk_buf *buf, float *dst);
 
+/* A view of tile rows ty0..ty1-1 of an open cache, itself a cache: its height is
+ * those rows' pixel rows, its chunk ids are renumbered, and every call above works on
+ * it. It shares the parent's mapping, frame table and metadata (close it before the
+ * parent). This is how a query is split between processes: each takes a band of rows.
+ * blz_cache_row_offset() is the view's first pixel row in the whole frame (0 for a
+ * whole cache). */
+int blz_cache_open_rows(blz_cache **out, const blz_cache *parent, int32_t ty0, int32_t ty1);
+int32_t blz_cache_row_offset(const blz_cache *cache);
+
 /* Page-cache hints for the stored bytes of chunks first..first+count-1: prefetch
  * (WILLNEED) or release the process's mapped pages (DONTNEED). Hints only: failure
  * to apply them is not an error. */

@@ -106,6 +106,16 @@ int blz_cache_chunk(const blz_cache *c, int64_t id, blz_chunk_buf *buf, const fl
     return BLZ_OK;
 }
 
+static void advise_bytes(const blz_cache *c, uint64_t start, uint64_t end, int how)
+{
+    uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+    start = start / page * page;
+    madvise((void *)(c->map + start), (size_t)(end - start), how);
+}
+
+/* Chunks first..first+count-1 are advised in runs of neighbouring stored bytes: in a
+ * whole cache that is one run, in a view of some tile rows one run per time block, so
+ * the hints never touch the chunks of rows outside the view. */
 void blz_cache_advise(const blz_cache *c, int64_t first, int64_t count, int advice)
 {
     if (first < 0)
@@ -113,9 +123,16 @@ void blz_cache_advise(const blz_cache *c, int64_t first, int64_t count, int advi
     if (count <= 0 || first >= c->layout.chunks)
         return;
     int64_t last = count > c->layout.chunks - first ? c->layout.chunks - 1 : first + count - 1;
-    uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
-    uint64_t start = c->entries[first].offset / page * page;
-    uint64_t end = c->entries[last].offset + c->entries[last].stored_size;
     int how = advice == BLZ_ADVISE_DONTNEED ? MADV_DONTNEED : MADV_WILLNEED;
-    madvise((void *)(c->map + start), (size_t)(end - start), how);
+    uint64_t start = c->entries[first].offset;
+    uint64_t end = start + c->entries[first].stored_size;
+    for (int64_t id = first + 1; id <= last; id++) {
+        const blz_chunk_entry *e = &c->entries[id];
+        if (e->offset > end + BLZ_CHUNK_ALIGN || e->offset < start) {
+            advise_bytes(c, start, end, how);
+            start = e->offset;
+        }
+        end = e->offset + e->stored_size;
+    }
+    advise_bytes(c, start, end, how);
 }

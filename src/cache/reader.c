@@ -114,10 +114,11 @@ void blz_cache_close(blz_cache *c)
 {
     if (!c)
         return;
-    if (c->map)
+    if (c->map && !c->parent)
         munmap((void *)c->map, (size_t)c->size);
     free(c->entries);
-    blz_meta_free(&c->meta);
+    if (!c->parent)
+        blz_meta_free(&c->meta);
     free(c->path);
     free(c);
 }

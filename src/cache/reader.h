@@ -2,7 +2,8 @@
  * reader.h - the inside of an open cache, shared by the reader's source files.
  *
  * reader.c opens and validates; chunk.c decodes and verifies chunks; region.c
- * assembles regions of frames. The index is copied out of the mapping on open, after
+ * assembles regions of frames; view.c makes views of some tile rows, which share the
+ * parent's mapping, frame table and metadata and own only a remapped index. The index is copied out of the mapping on open, after
  * validation, so the bounds checked there are the bounds used later.
  */
 #ifndef BLITZ_CACHE_READER_H
@@ -24,6 +25,8 @@ struct blz_cache {
     blz_chunk_entry *entries;       /* validated copy of the index */
     const unsigned char *frame_table;
     blz_meta meta;
+    const blz_cache *parent;        /* for a view of some tile rows: the whole cache */
+    int32_t row_offset;             /* a view's first pixel row in the whole frame */
 };
 
 struct blz_chunk_buf {
