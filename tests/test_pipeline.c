@@ -323,6 +323,17 @@ START_TEST(test_division_by_zero_abs_clamp)
 }
 END_TEST
 
+/* The same range for both stages (computed once, used twice). */
+START_TEST(test_same_reference_twice)
+{
+    pipe_case pc = { .sub = "mean:0:30", .py_sub = "('range', 'mean', 0, 30)", .asub = 0.5,
+                     .div = "mean:0:30", .py_div = "('range', 'mean', 0, 30)", .adiv = 0.8,
+                     .scale = 1, .py_clamp = "None", .frames = ALL_FRAMES, .nan_every = 0,
+                     .max = 50 };
+    check_case(&pc);
+}
+END_TEST
+
 static const char *const sliding_methods[] = { "mean", "min", "max", "std", "median" };
 
 /* Sliding subtract of every method for one window kind, with a divide by a range. */
@@ -446,6 +457,7 @@ static Suite *pipeline_suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_subtract_divide_amounts_nan);
     tcase_add_test(tc, test_division_by_zero_abs_clamp);
+    tcase_add_test(tc, test_same_reference_twice);
     tcase_add_test(tc, test_sliding_blitz_lag);
     tcase_add_test(tc, test_sliding_centred);
     tcase_add_test(tc, test_sliding_trailing_nan);

@@ -93,22 +93,64 @@ static int resolve_frames(blz_stages *st, const blz_frame_range *frames)
     return BLZ_OK;
 }
 
+/* Bytes of a reference image, if the budget can hold one more. */
+static int image_room(const blz_stages *st, size_t *bytes)
+{
+    *bytes = st->layout->frame_values * sizeof(double);
+    if (st->budget <= *bytes)
+        return blz_fail(BLZ_ERR_BUDGET, "%s: the budget cannot hold the reference images "
+                        "(%zu bytes each)", st->path, *bytes);
+    return BLZ_OK;
+}
+
+/* A reference image is held: what is left of the budget shrinks. */
+static void hold_image(blz_stages *st, size_t bytes)
+{
+    st->held_bytes += bytes;
+    st->budget -= bytes;
+}
+
 static int fixed_reference(blz_stages *st, const blz_reference *r, int threads, double **image)
 {
     if (r->kind != BLZ_REF_RANGE && r->kind != BLZ_REF_IMAGE)
         return BLZ_OK;
-    size_t image_bytes = st->layout->frame_values * sizeof(double);
-    if (st->budget <= image_bytes)
-        return blz_fail(BLZ_ERR_BUDGET, "%s: the budget cannot hold the reference images "
-                        "(%zu bytes each)", st->path, image_bytes);
-    int s = blz_reference_compute(st->cache, r, st->budget - image_bytes, threads, image);
+    size_t bytes;
+    int s = image_room(st, &bytes);
+    if (s == BLZ_OK)
+        s = blz_reference_compute(st->cache, r, st->budget - bytes, threads, image);
     /* The pages the reference's pass left mapped would add to the next pass's. */
     blz_cache_advise(st->cache, 0, st->layout->chunks, BLZ_ADVISE_DONTNEED);
-    if (s == BLZ_OK) {
-        st->held_bytes += image_bytes;
-        st->budget -= image_bytes;
-    }
+    if (s == BLZ_OK)
+        hold_image(st, bytes);
     return s;
+}
+
+/* Whether two references give the same fixed image (so it is computed once). */
+static bool same_fixed(const blz_reference *a, const blz_reference *b)
+{
+    if (a->kind != b->kind || (a->kind != BLZ_REF_RANGE && a->kind != BLZ_REF_IMAGE))
+        return false;
+    if (a->kind == BLZ_REF_IMAGE)
+        return strcmp(a->image, b->image) == 0;
+    return a->op == b->op && a->frames.start == b->frames.start
+           && a->frames.stop == b->frames.stop && a->frames.step == b->frames.step;
+}
+
+/* The divide reference: a copy of the subtract one when they are the same. */
+static int divide_reference(blz_stages *st, int threads)
+{
+    if (!st->sub_image || !same_fixed(&st->p.subtract, &st->p.divide))
+        return fixed_reference(st, &st->p.divide, threads, &st->div_image);
+    size_t bytes;
+    int s = image_room(st, &bytes);
+    if (s != BLZ_OK)
+        return s;
+    st->div_image = malloc(bytes);
+    if (!st->div_image)
+        return blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for a reference image", st->path);
+    memcpy(st->div_image, st->sub_image, bytes);
+    hold_image(st, bytes);
+    return BLZ_OK;
 }
 
 int blz_stages_prepare(blz_stages *st, const blz_cache *cache, const blz_pipeline *p,
@@ -126,7 +168,7 @@ int blz_stages_prepare(blz_stages *st, const blz_cache *cache, const blz_pipelin
     if (s == BLZ_OK)
         s = fixed_reference(st, &p->subtract, threads, &st->sub_image);
     if (s == BLZ_OK)
-        s = fixed_reference(st, &p->divide, threads, &st->div_image);
+        s = divide_reference(st, threads);
     if (s != BLZ_OK)
         blz_stages_free(st);
     return s;
