@@ -5,6 +5,7 @@
  *                        threads (a user's "plain C loop over a fresh mapping")
  *   peers cold FILE      drop FILE from the page cache, then read() it sequentially
  *                        (the disk's sequential read rate)
+ *   peers drop FILE      only drop FILE from the page cache (before a cold blitz run)
  *   peers lz4 CACHE      LZ4_decompress_safe every compressed chunk of a blitz cache
  *                        with all OpenMP threads (shuffled chunks are not unshuffled)
  *
@@ -70,12 +71,27 @@ static int mapped_sum(const char *path)
     return 0;
 }
 
-static int cold_read(const char *path)
+/* Write back and drop FILE's pages from the page cache; returns the open descriptor. */
+static int drop_cached(const char *path)
 {
     size_t size;
     int fd = open_sized(path, &size);
     fdatasync(fd);
     posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+    return fd;
+}
+
+static int drop_only(const char *path)
+{
+    double t0 = now();
+    close(drop_cached(path));
+    report(now() - t0, 0, 0);
+    return 0;
+}
+
+static int cold_read(const char *path)
+{
+    int fd = drop_cached(path);
     enum { block = 16 << 20 };
     unsigned char *buf = malloc(block);
     unsigned long long total = 0, sum = 0;
@@ -130,7 +146,7 @@ static int lz4_loop(const char *path)
 int main(int argc, char **argv)
 {
     if (argc != 3) {
-        fprintf(stderr, "usage: peers read|cold|lz4 FILE\n");
+        fprintf(stderr, "usage: peers read|cold|drop|lz4 FILE\n");
         return 64;
     }
     if (!strcmp(argv[1], "read"))
@@ -139,6 +155,8 @@ int main(int argc, char **argv)
         return cold_read(argv[2]);
     if (!strcmp(argv[1], "lz4"))
         return lz4_loop(argv[2]);
+    if (!strcmp(argv[1], "drop"))
+        return drop_only(argv[2]);
     fprintf(stderr, "peers: unknown mode %s\n", argv[1]);
     return 64;
 }

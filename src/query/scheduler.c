@@ -20,6 +20,11 @@
 
 enum { PAGE_BYTES = 4096, MESSAGE_BYTES = 512 };
 
+/* Largest gather buffer worth having: a bigger one only costs first-touch page faults
+ * (about 2 s per GiB on a VM) and cache misses, while the walk over smaller groups
+ * costs one prefetch call per time block and group. */
+static const size_t GATHER_TARGET_BYTES = (size_t)32 << 20;
+
 /* Bytes of mapping one chunk can occupy: chunks start on page boundaries. */
 static size_t chunk_span(const blz_layout *l)
 {
@@ -87,8 +92,9 @@ static int plan_stream(const blz_cache *cache, const blz_layout *l, const blz_sc
     return budget_error(cache, n->budget, minimum);
 }
 
-/* Gather groups: whole tiles when a tile's rows fit in half of what is left, else as
- * many rows of one tile as fit (whole pages of the chunk's frames when possible). */
+/* Gather groups: whole tiles when a tile's rows fit in half of what is left (no more
+ * tiles than GATHER_TARGET_BYTES hold, at least one), else as many rows of one tile as
+ * fit (whole pages of the chunk's frames when possible). */
 static int plan_gather(const blz_cache *cache, const blz_layout *l, const blz_sched_needs *n,
                        size_t fixed, blz_plan *p)
 {
@@ -104,6 +110,9 @@ static int plan_gather(const blz_cache *cache, const blz_layout *l, const blz_sc
     int32_t rows;
     if (tiles >= 1) {
         rows = l->th;
+        size_t target_tiles = GATHER_TARGET_BYTES / tile_bytes;
+        if (tiles > target_tiles)
+            tiles = target_tiles > 0 ? target_tiles : 1;
         if (tiles > (size_t)l->nx)
             tiles = (size_t)l->nx;
     } else {
