@@ -279,9 +279,5 @@ int main(void)
     tcase_add_test(tc, raw_chunks_are_zero_copy);
     tcase_add_test(tc, compressed_chunk_needs_a_buffer);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return tu_run_suite(s);
 }

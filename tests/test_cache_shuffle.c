@@ -83,9 +83,5 @@ int main(void)
     tcase_add_loop_test(tc, unshuffle_matches_reference, 0, count);
     tcase_add_loop_test(tc, round_trip_restores_bytes, 0, count);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return tu_run_suite(s);
 }

@@ -126,9 +126,5 @@ int main(void)
     tcase_add_test(tc, reduction_on_a_view_is_those_rows);
     tcase_add_test(tc, bad_bands_are_refused);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_run_suite(s);
 }

@@ -15,6 +15,7 @@
 
 #include "blitz/error.h"
 #include "ingest/avframe_convert.h"
+#include "testutil.h"
 
 enum { W = 19, H = 7 }; /* odd sizes: no stride can hide */
 
@@ -322,9 +323,5 @@ static Suite *convert_suite(void)
 
 int main(void)
 {
-    SRunner *runner = srunner_create(convert_suite());
-    srunner_run_all(runner, CK_NORMAL);
-    int failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_run_suite(convert_suite());
 }

@@ -471,9 +471,5 @@ static Suite *images_suite(void)
 
 int main(void)
 {
-    SRunner *runner = srunner_create(images_suite());
-    srunner_run_all(runner, CK_NORMAL);
-    int failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_run_suite(images_suite());
 }

@@ -788,9 +788,5 @@ static Suite *video_suite(void)
 
 int main(void)
 {
-    SRunner *runner = srunner_create(video_suite());
-    srunner_run_all(runner, CK_NORMAL);
-    int failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_run_suite(video_suite());
 }

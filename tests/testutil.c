@@ -1,6 +1,7 @@
 /*
  * testutil.c - temporary folders, shell commands and reference tools for the tests.
  */
+#include <check.h>
 #include <dirent.h>
 #include <ftw.h>
 #include <stdarg.h>
@@ -168,4 +169,13 @@ int tu_count_entries(const char *dir)
             n++;
     closedir(d);
     return n;
+}
+
+int tu_run_suite(Suite *suite)
+{
+    SRunner *runner = srunner_create(suite);
+    srunner_run_all(runner, CK_NORMAL);
+    int failed = srunner_ntests_failed(runner);
+    srunner_free(runner);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -31,6 +31,9 @@ int tu_python(const char *program);
 char *tu_tool(const char *name);
 /* Fill n floats with a deterministic pseudo-random pattern from seed (integers 0..max). */
 void tu_fill_ints(float *v, size_t n, uint32_t seed, uint32_t max);
+/* Run a Check suite (and free it); the process exit status: 0 when all passed. */
+struct Suite;
+int tu_run_suite(struct Suite *suite);
 /* Whether a file exists. */
 bool tu_exists(const char *path);
 /* Number of entries in a folder (excluding . and ..). */
