@@ -105,6 +105,14 @@ typedef struct blz_stats_options {
     double percentiles[BLZ_STATS_MAX_PERCENTILES]; /* each 0..100 */
     size_t ram_budget;
     int threads;
+    /* Optional, for a query split between processes that each take a band of tile rows
+     * (blz_cache_open_rows): called after each counting pass with this process's status
+     * and its counts[0..len); when every process's status is BLZ_OK it replaces counts
+     * with their sum over all processes, so all of them pick the same buckets and find
+     * the same exact percentiles. It returns the status agreed by all (BLZ_OK only when
+     * every process succeeded). NULL: this process alone. */
+    int (*combine_counts)(void *ctx, int status, uint64_t *counts, size_t len);
+    void *combine_ctx;
 } blz_stats_options;
 
 typedef struct blz_stats {

@@ -192,6 +192,17 @@ static void merge_histograms(stats_run *run, int threads, size_t len)
             run->hist[i] += run->hist[(size_t)t * run->hist_per_thread + i];
 }
 
+/* The per-thread histograms summed into the first thread's, then over the processes
+ * sharing the query when the caller combines them; status is this process's so far. */
+static int total_histogram(stats_run *run, int threads, size_t len, int status)
+{
+    if (status == BLZ_OK)
+        merge_histograms(run, threads, len);
+    const blz_stats_options *o = run->options;
+    return o->combine_counts ? o->combine_counts(o->combine_ctx, status, run->hist, len)
+                             : status;
+}
+
 /* Index of the bin holding rank (0-based) in hist[0..len), and the rank inside it. */
 static size_t bin_of_rank(const uint64_t *hist, size_t len, uint64_t rank, uint64_t *inside)
 {
@@ -318,10 +329,9 @@ static int run_percentiles(const blz_cache *cache, const blz_selection *sel,
         memset(run->hist, 0, (size_t)plan->threads * run->hist_per_thread * sizeof *run->hist);
         st = blz_sched_stream(cache, sel, plan, &pass2, run);
     }
-    if (st == BLZ_OK) {
-        merge_histograms(run, plan->threads, (size_t)run->targets * BUCKETS);
+    st = total_histogram(run, plan->threads, (size_t)run->targets * BUCKETS, st);
+    if (st == BLZ_OK)
         read_percentiles(run, pass1, n, ranks, out);
-    }
     free(pass1);
     free(run->target_of_bucket);
     return st;
@@ -336,7 +346,8 @@ int blz_stats_compute(const blz_cache *cache, const blz_stats_options *options,
     blz_plan plan;
     int st = stats_prepare(cache, options, &sel, &plan);
     if (st != BLZ_OK)
-        return st;
+        return options->combine_counts
+                   ? options->combine_counts(options->combine_ctx, st, NULL, 0) : st;
     stats_run run = { .options = options };
     run.hist_per_thread = plan.scratch_bytes / (size_t)plan.threads / sizeof(uint64_t);
     run.tiles = malloc((size_t)l->ny * (size_t)l->nx * sizeof *run.tiles);
@@ -348,12 +359,14 @@ int blz_stats_compute(const blz_cache *cache, const blz_stats_options *options,
             run.tiles[t] = empty_partial;
         st = blz_sched_stream(cache, &sel, &plan, &pass1, &run);
     }
+    st = total_histogram(&run, plan.threads, run.hist ? BUCKETS : 0, st);
     if (st == BLZ_OK) {
         *stats = (blz_stats){ .frames = sel.count,
                               .values = (uint64_t)sel.count * l->frame_values };
         summarise(&run, l, stats);
-        uint64_t n = stats->values - stats->nan_count;
-        merge_histograms(&run, plan.threads, BUCKETS);
+        uint64_t n = 0;  /* non-NaN values of every process sharing the query */
+        for (size_t b = 0; b < BUCKETS; b++)
+            n += run.hist[b];
         if (n > 0 && options->npercentiles > 0)
             st = run_percentiles(cache, &sel, &plan, &run, n, stats);
     }
