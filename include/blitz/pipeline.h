@@ -102,7 +102,8 @@ int blz_pipeline_reduce(const blz_cache *cache, const blz_pipeline *pipeline,
  * even-odd rule. Statistics are over the ROI's pixels and channels; NaN values are
  * left out (a frame with none gives NaN). */
 enum blz_roi_kind { BLZ_ROI_RECT = 1, BLZ_ROI_POLYGON };
-enum blz_roi_stat { BLZ_ROI_MEAN = 1, BLZ_ROI_MEDIAN, BLZ_ROI_MIN, BLZ_ROI_MAX, BLZ_ROI_SUM };
+enum blz_roi_stat { BLZ_ROI_MEAN = 1, BLZ_ROI_MEDIAN, BLZ_ROI_MIN, BLZ_ROI_MAX, BLZ_ROI_SUM,
+                    BLZ_ROI_COUNT /* non-NaN values: what a mean of several parts needs */ };
 
 typedef struct blz_roi {
     int kind;

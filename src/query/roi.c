@@ -18,17 +18,17 @@
 
 static const char *const stat_names[] = {
     [BLZ_ROI_MEAN] = "mean", [BLZ_ROI_MEDIAN] = "median", [BLZ_ROI_MIN] = "min",
-    [BLZ_ROI_MAX] = "max", [BLZ_ROI_SUM] = "sum",
+    [BLZ_ROI_MAX] = "max", [BLZ_ROI_SUM] = "sum", [BLZ_ROI_COUNT] = "count",
 };
 
 const char *blz_roi_stat_name(int stat)
 {
-    return stat >= BLZ_ROI_MEAN && stat <= BLZ_ROI_SUM ? stat_names[stat] : NULL;
+    return stat >= BLZ_ROI_MEAN && stat <= BLZ_ROI_COUNT ? stat_names[stat] : NULL;
 }
 
 int blz_roi_stat_from_name(const char *name)
 {
-    for (int s = BLZ_ROI_MEAN; s <= BLZ_ROI_SUM; s++)
+    for (int s = BLZ_ROI_MEAN; s <= BLZ_ROI_COUNT; s++)
         if (strcmp(stat_names[s], name) == 0)
             return s;
     return -1;
@@ -179,6 +179,7 @@ static void finish_stats(const roi_run *run, const double *acc, double *dst)
         case BLZ_ROI_SUM: dst[s] = count ? acc[0] : NAN; break;
         case BLZ_ROI_MIN: dst[s] = count ? acc[2] : NAN; break;
         case BLZ_ROI_MAX: dst[s] = count ? acc[3] : NAN; break;
+        case BLZ_ROI_COUNT: dst[s] = count; break;
         default: break;  /* the median is stored by the sink */
         }
 }
