@@ -1,7 +1,7 @@
 /*
  * reference.c - parsing reference strings, and computing fixed references: range
  * reductions through blz_reduce(), .npy images through the npy reader, TIFF images
- * through the ingest TIFF source (first page).
+ * through the ingest TIFF source (first page); images are cropped to a view's rows.
  */
 #include "query/reference.h"
 
@@ -12,6 +12,7 @@
 
 #include "blitz/npy.h"
 #include "blitz/query.h"
+#include "cache/reader.h"
 #include "core/checked.h"
 #include "core/error_internal.h"
 #include "ingest/source.h"
@@ -208,6 +209,28 @@ static int load_tiff(const char *path, const blz_layout *l, double *image)
     return st;
 }
 
+/* Load a reference image of the whole frame and keep the rows of cache's band: all of
+ * them, unless cache is a view of some tile rows (blz_cache_open_rows). */
+static int load_image(const blz_cache *cache, const char *path, double *band)
+{
+    const blz_layout *whole = cache->parent ? &cache->parent->layout : &cache->layout;
+    size_t bytes;
+    double *image = band;
+    if (cache->parent && (!blz_mul_size(whole->frame_values, sizeof *image, &bytes)
+                          || !(image = malloc(bytes))))
+        return blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for a reference image", path);
+    int st = has_suffix(path, ".npy") ? load_npy(path, whole, image)
+                                      : load_tiff(path, whole, image);
+    if (image != band) {
+        size_t row = (size_t)whole->width * (size_t)whole->channels;
+        if (st == BLZ_OK)
+            memcpy(band, image + (size_t)cache->row_offset * row,
+                   cache->layout.frame_values * sizeof *band);
+        free(image);
+    }
+    return st;
+}
+
 int blz_reference_compute(const blz_cache *cache, const blz_reference *ref, size_t budget,
                           int threads, double **image)
 {
@@ -227,10 +250,8 @@ int blz_reference_compute(const blz_cache *cache, const blz_reference *ref, size
         o.ram_budget = budget;
         o.threads = threads;
         st = blz_reduce(cache, &o, *image);
-    } else if (has_suffix(ref->image, ".npy")) {
-        st = load_npy(ref->image, l, *image);
     } else {
-        st = load_tiff(ref->image, l, *image);
+        st = load_image(cache, ref->image, *image);
     }
     if (st != BLZ_OK) {
         free(*image);
