@@ -8,3 +8,10 @@ blitz_query_SOURCES += tools/query_opts.c tools/query_opts.h tools/query_reduce.
 dist_man_MANS += docs/blitz-query.1
 blitz_query_SOURCES += tools/query_roi.c tools/query_pixel.c tools/query_export.c \
 	tools/query_table.c tools/query_table.h
+if BLZ_MPI
+blitz_query_SOURCES += tools/query_mpi.h tools/query_mpi.c
+blitz_query_CFLAGS += $(MPI_CFLAGS)
+blitz_query_LDADD += $(MPI_LIBS) -lm
+else
+blitz_query_SOURCES += tools/query_mpi.h tools/query_mpi_solo.c
+endif
