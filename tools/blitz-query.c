@@ -11,6 +11,7 @@
 #include "blitz/blitz.h"
 #include "common.h"
 #include "query_cmds.h"
+#include "query_mpi.h"
 
 static const query_cmd commands[] = {
     { "info", "describe a cache: geometry, chunk grid, codecs, frames, metadata", cmd_info },
@@ -62,7 +63,9 @@ int main(int argc, char **argv)
         return 0;
     }
     for (int i = 0; i < N_COMMANDS; i++)
-        if (strcmp(name, commands[i].name) == 0)
-            return commands[i].run(argc - 1, argv + 1);
+        if (strcmp(name, commands[i].name) == 0) {
+            int code = query_mpi_start(&argc, &argv);
+            return code ? code : query_mpi_end(commands[i].run(argc - 1, argv + 1));
+        }
     return tool_usage_error("unknown command '%s'", name);
 }
