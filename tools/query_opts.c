@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "query_mpi.h"
 
 const char query_stage_usage[] =
     "  --subtract REF        x - a*REF; REF: OP[:START:STOP] (e.g. mean:0:100), an image\n"
@@ -131,7 +132,10 @@ int query_take_option(query_opts *o, int c, const char *arg)
 int query_open(const char *path, blz_cache **cache)
 {
     int st = blz_cache_open(cache, path, 0);
-    return st == BLZ_OK ? 0 : tool_report(st);
+    int rc = query_mpi_agree(st);  /* every rank of an MPI job opened it */
+    if (rc != 0 && st == BLZ_OK)
+        blz_cache_close(*cache);
+    return rc;
 }
 
 static double mib(size_t bytes)
