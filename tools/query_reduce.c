@@ -11,6 +11,7 @@
 #include "blitz/image_io.h"
 #include "common.h"
 #include "query_cmds.h"
+#include "query_mpi.h"
 #include "query_opts.h"
 
 static const char usage_text[] =
@@ -165,12 +166,12 @@ static int compute_and_write(const blz_cache *cache, const reduce_args *a)
         fprintf(stderr, "%s: out of memory for the result image\n", tool_name);
         return EXIT_SOFTWARE;
     }
-    int st = a->run.staged ? blz_pipeline_reduce(cache, &a->run.pipeline, &a->reduce, out)
-                           : blz_reduce(cache, &a->reduce, out);
-    for (int i = 0; st == BLZ_OK && i < a->n_outputs; i++)
+    int rc = query_mpi_reduce(cache, a->run.staged ? &a->run.pipeline : NULL, &a->reduce, out);
+    int st = BLZ_OK;
+    for (int i = 0; rc == 0 && st == BLZ_OK && query_mpi_root() && i < a->n_outputs; i++)
         st = blz_image_write(a->outputs[i], out, l->height, l->width, l->channels, &a->image);
     free(out);
-    return st == BLZ_OK ? 0 : tool_report(st);
+    return rc ? rc : st == BLZ_OK ? 0 : tool_report(st);
 }
 
 int cmd_reduce(int argc, char **argv)
@@ -192,7 +193,7 @@ int cmd_reduce(int argc, char **argv)
     if (a.run.explain) {
         blz_plan plan;
         st = blz_reduce_plan(cache, &a.reduce, &plan);
-        if (st == BLZ_OK)
+        if (st == BLZ_OK && query_mpi_root())
             query_print_plan(argv[0], cache, &plan);
         st = st == BLZ_OK ? 0 : tool_report(st);
     } else {
