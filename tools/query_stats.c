@@ -9,6 +9,7 @@
 
 #include "common.h"
 #include "query_cmds.h"
+#include "query_mpi.h"
 #include "query_opts.h"
 
 static const char usage_text[] =
@@ -129,13 +130,14 @@ int cmd_stats(int argc, char **argv)
     blz_stats s;
     if (run.explain) {
         st = blz_stats_plan(cache, &o, &plan);
-        if (st == BLZ_OK)
+        if (st == BLZ_OK && query_mpi_root())
             query_print_plan("stats", cache, &plan);
+        st = st == BLZ_OK ? 0 : tool_report(st);
     } else {
-        st = blz_stats_compute(cache, &o, &s);
-        if (st == BLZ_OK)
+        st = query_mpi_stats(cache, &o, &s);
+        if (st == 0 && query_mpi_root())
             (json ? print_json : print_text)(&o, &s);
     }
     blz_cache_close(cache);
-    return st == BLZ_OK ? 0 : tool_report(st);
+    return st;
 }
