@@ -8,6 +8,7 @@
 
 #include "common.h"
 #include "query_cmds.h"
+#include "query_mpi.h"
 #include "query_opts.h"
 #include "query_table.h"
 
@@ -166,10 +167,11 @@ static int run_roi(const blz_cache *cache, const roi_args *a)
     rc = name_columns(&t, a);
     if (rc == 0) {
         st = blz_pipeline_output_frames(cache, &a->run.pipeline, &o.frames, t.frames);
-        if (st == BLZ_OK)
-            st = blz_pipeline_roi(cache, &a->run.pipeline, &o, a->rois, a->nrois, a->stats,
-                                  a->nstats, t.values);
-        rc = st == BLZ_OK ? query_table_write(&t, cache, a->output) : tool_report(st);
+        rc = st == BLZ_OK ? query_mpi_roi(cache, &a->run.pipeline, &o, a->rois, a->nrois,
+                                          a->stats, a->nstats, t.values)
+                          : tool_report(st);
+        if (rc == 0 && query_mpi_root())
+            rc = query_table_write(&t, cache, a->output);
     }
     query_table_free(&t);
     return rc;
