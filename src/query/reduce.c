@@ -2,7 +2,8 @@
  * reduce.c - the public temporal reductions: options, plan, and running a reduction
  * through the scheduler (streaming accumulators, or gathered groups and exact
  * selection for median and percentiles), optionally through pipeline stages: fixed
- * references are applied to each chunk in a per-thread buffer before it is folded
+ * references are applied to each frame of a chunk in a per-thread tile buffer before
+ * it is folded
  * (or to each gathered series in place); sliding references gather each pixel's
  * series, process it into per-thread scratch and reduce that.
  */
@@ -97,7 +98,7 @@ static size_t stage_scratch(const reduction *r)
         return 0;
     if (s->sliding)
         return (size_t)s->geom.outputs * sizeof(float) + blz_stage_windows_bytes(s);
-    return r->gathers ? 0 : r->layout->chunk_bytes;
+    return r->gathers ? 0 : r->layout->chunk_bytes / (size_t)r->layout->ct;
 }
 
 static int prepare(reduction *r, const blz_cache *cache, const blz_reduce_options *o,
@@ -140,8 +141,8 @@ typedef struct stream_run {
     blz_accum acc;
     double *out;
     const blz_stages *stages;
-    float *chunks;     /* stages: one processed chunk per thread */
-    size_t chunk_values;
+    float *tiles;      /* stages: one processed frame tile per thread */
+    size_t tile_values;
 } stream_run;
 
 static int strip_begin(void *ctx, int32_t y0, int32_t rows)
@@ -159,22 +160,22 @@ static int strip_end(void *ctx, int32_t y0, int32_t rows)
     return BLZ_OK;
 }
 
-/* The selected frames of a chunk through the stages, into the thread's buffer. */
-static void stage_chunk(const stream_run *s, const blz_chunk_task *task, float *dst)
+/* Frame f of a chunk's selection through the stages, into a one-frame tile buffer. */
+static void stage_frame(const stream_run *s, const blz_chunk_task *task, int64_t f, float *dst)
 {
     size_t C = (size_t)task->channels, row_values = (size_t)task->tw * C;
     size_t width_values = (size_t)s->stages->layout->width * C;
-    for (int64_t f = 0; f < task->frame_count; f++) {
-        size_t local = (size_t)(task->local_first + f * task->step);
-        for (int32_t y = 0; y < task->rows; y++) {
-            size_t at = (local * (size_t)task->th + (size_t)y) * row_values;
-            size_t ref = (size_t)(task->y0 + y) * width_values + (size_t)task->x0 * C;
-            blz_stages_apply_span(s->stages, dst + at, task->values + at,
-                                  (size_t)task->cols * C, ref);
-        }
+    size_t local = (size_t)(task->local_first + f * task->step);
+    const float *src = task->values + local * (size_t)task->th * row_values;
+    for (int32_t y = 0; y < task->rows; y++) {
+        size_t at = (size_t)y * row_values;
+        size_t ref = (size_t)(task->y0 + y) * width_values + (size_t)task->x0 * C;
+        blz_stages_apply_span(s->stages, dst + at, src + at, (size_t)task->cols * C, ref);
     }
 }
 
+/* With stages, each selected frame is staged into the thread's tile buffer (small
+ * enough to stay in cache) and folded in as a one-frame chunk. */
 static int fold_chunk(void *ctx, const blz_chunk_task *task)
 {
     stream_run *s = ctx;
@@ -182,11 +183,17 @@ static int fold_chunk(void *ctx, const blz_chunk_task *task)
         blz_accum_chunk(&s->acc, task);
         return BLZ_OK;
     }
-    float *buf = s->chunks + (size_t)task->thread * s->chunk_values;
-    stage_chunk(s, task, buf);
+    float *buf = s->tiles + (size_t)task->thread * s->tile_values;
     blz_chunk_task staged = *task;
     staged.values = buf;
-    blz_accum_chunk(&s->acc, &staged);
+    staged.frame_count = 1;
+    staged.local_first = 0;
+    staged.step = 1;
+    for (int64_t f = 0; f < task->frame_count; f++) {
+        stage_frame(s, task, f, buf);
+        staged.first_frame = task->first_frame + f * task->step;
+        blz_accum_chunk(&s->acc, &staged);
+    }
     return BLZ_OK;
 }
 
@@ -196,10 +203,12 @@ static int run_streaming(const reduction *r, double *out)
     int32_t max_rows = r->plan.strip_tile_rows * r->layout->th;
     if (max_rows > r->layout->height)
         max_rows = r->layout->height;
-    stream_run s = { .out = out, .stages = r->stages, .chunk_values = r->layout->chunk_values };
+    const blz_layout *l = r->layout;
+    stream_run s = { .out = out, .stages = r->stages,
+                     .tile_values = (size_t)l->th * (size_t)l->tw * (size_t)l->channels };
     if (r->stages) {
-        s.chunks = calloc((size_t)r->plan.threads, r->layout->chunk_bytes);
-        if (!s.chunks)
+        s.tiles = calloc((size_t)r->plan.threads * s.tile_values, sizeof(float));
+        if (!s.tiles)
             return blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for staged chunks",
                             blz_cache_path(r->cache));
     }
@@ -209,7 +218,7 @@ static int run_streaming(const reduction *r, double *out)
         st = blz_sched_stream(r->cache, &r->sel, &r->plan, &hooks, &s);
         blz_accum_free(&s.acc);
     }
-    free(s.chunks);
+    free(s.tiles);
     return st;
 }
 

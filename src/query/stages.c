@@ -139,18 +139,28 @@ static bool same_fixed(const blz_reference *a, const blz_reference *b)
 /* The divide reference: a copy of the subtract one when they are the same. */
 static int divide_reference(blz_stages *st, int threads)
 {
-    if (!st->sub_image || !same_fixed(&st->p.subtract, &st->p.divide))
-        return fixed_reference(st, &st->p.divide, threads, &st->div_image);
+    if (!st->sub_term || !same_fixed(&st->p.subtract, &st->p.divide))
+        return fixed_reference(st, &st->p.divide, threads, &st->den);
     size_t bytes;
     int s = image_room(st, &bytes);
     if (s != BLZ_OK)
         return s;
-    st->div_image = malloc(bytes);
-    if (!st->div_image)
+    st->den = malloc(bytes);
+    if (!st->den)
         return blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for a reference image", st->path);
-    memcpy(st->div_image, st->sub_image, bytes);
+    memcpy(st->den, st->sub_term, bytes);
     hold_image(st, bytes);
     return BLZ_OK;
+}
+
+/* Reference images turned into what the per-sample loops use. */
+static void to_terms(blz_stages *st)
+{
+    size_t n = st->layout->frame_values;
+    for (size_t i = 0; st->sub_term && i < n; i++)
+        st->sub_term[i] = blz_sub_term(&st->p, st->sub_term[i]);
+    for (size_t i = 0; st->den && i < n; i++)
+        st->den[i] = blz_denominator(&st->p, st->den[i]);
 }
 
 int blz_stages_prepare(blz_stages *st, const blz_cache *cache, const blz_pipeline *p,
@@ -166,19 +176,23 @@ int blz_stages_prepare(blz_stages *st, const blz_cache *cache, const blz_pipelin
     if (s == BLZ_OK)
         s = resolve_frames(st, frames);
     if (s == BLZ_OK)
-        s = fixed_reference(st, &p->subtract, threads, &st->sub_image);
+        s = fixed_reference(st, &p->subtract, threads, &st->sub_term);
     if (s == BLZ_OK)
         s = divide_reference(st, threads);
-    if (s != BLZ_OK)
+    if (s != BLZ_OK) {
         blz_stages_free(st);
-    return s;
+        return s;
+    }
+    to_terms(st);
+    st->post = p->scale != 1.0 || p->offset != 0.0 || p->abs || p->clamp;
+    return BLZ_OK;
 }
 
 void blz_stages_free(blz_stages *st)
 {
-    free(st->sub_image);
-    free(st->div_image);
-    st->sub_image = st->div_image = NULL;
+    free(st->sub_term);
+    free(st->den);
+    st->sub_term = st->den = NULL;
 }
 
 bool blz_stages_identity(const blz_stages *st)
@@ -188,13 +202,43 @@ bool blz_stages_identity(const blz_stages *st)
            && p->scale == 1.0 && p->offset == 0.0 && !p->abs && !p->clamp;
 }
 
+/* (src - sub) / den for n samples (sub may be NULL). The quotient loop has no branch
+ * so that it vectorises; a float that came out NaN or infinite (a non-finite
+ * quotient, or a finite one beyond float range) is then recomputed exactly. */
+static void divide_span(float *restrict dst, const float *restrict src, size_t n,
+                        const double *sub, const double *den)
+{
+    if (sub) {
+#pragma omp simd
+        for (size_t i = 0; i < n; i++)
+            dst[i] = (float)(((double)src[i] - sub[i]) / den[i]);
+    } else {
+#pragma omp simd
+        for (size_t i = 0; i < n; i++)
+            dst[i] = (float)((double)src[i] / den[i]);
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(dst[i]))
+            dst[i] = (float)blz_stage_core(src[i], sub ? sub[i] : 0.0, true, den[i]);
+}
+
 void blz_stages_apply_span(const blz_stages *st, float *dst, const float *src, size_t n,
                            size_t ref_offset)
 {
-    const double *rs = st->sub_image ? st->sub_image + ref_offset : NULL;
-    const double *rd = st->div_image ? st->div_image + ref_offset : NULL;
-    for (size_t i = 0; i < n; i++)
-        dst[i] = blz_stage_value(&st->p, src[i], rs ? rs[i] : 0.0, rd ? rd[i] : 0.0);
+    const double *sub = st->sub_term ? st->sub_term + ref_offset : NULL;
+    const double *den = st->den ? st->den + ref_offset : NULL;
+    if (st->post) {
+        for (size_t i = 0; i < n; i++)
+            dst[i] = blz_stage_value(&st->p, src[i], sub ? sub[i] : 0.0, den ? den[i] : 1.0);
+    } else if (den) {
+        divide_span(dst, src, n, sub, den);
+    } else if (sub) {
+#pragma omp simd
+        for (size_t i = 0; i < n; i++)
+            dst[i] = (float)((double)src[i] - sub[i]);
+    } else {
+        memcpy(dst, src, n * sizeof *dst);
+    }
 }
 
 size_t blz_stage_windows_bytes(const blz_stages *st)

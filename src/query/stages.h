@@ -26,7 +26,9 @@ typedef struct blz_stages {
     const blz_layout *layout;
     const char *path;
     blz_selection sel;             /* input frames */
-    double *sub_image, *div_image; /* fixed references, NULL when none */
+    double *sub_term;              /* fixed subtract reference times its amount, or NULL */
+    double *den;                   /* fixed divide reference's denominators, or NULL */
+    bool post;                     /* scale, offset, abs or clamp is on */
     bool sliding;                  /* a reference slides */
     blz_window_geom geom;          /* output n processes input position first_output + n */
     size_t held_bytes;             /* bytes of the reference images */
@@ -48,18 +50,35 @@ static inline int64_t blz_stages_cache_frame(const blz_stages *st, int64_t n)
     return st->sel.start + (st->geom.first_output + n) * st->sel.step;
 }
 
-/* The stage formula for sample x against reference values rs and rd. */
-static inline float blz_stage_value(const blz_pipeline *p, double x, double rs, double rd)
+/* The subtracted term a_s * R and the denominator a_d * R + (1 - a_d) of reference
+ * values R, as numpy would compute them. */
+static inline double blz_sub_term(const blz_pipeline *p, double r)
 {
-    double v = x;
-    if (p->subtract.kind != BLZ_REF_NONE)
-        v -= p->subtract_amount * rs;
-    if (p->divide.kind != BLZ_REF_NONE) {
-        double den = p->divide_amount * rd + (1.0 - p->divide_amount);
-        v = den == 0.0 ? 0.0 : v / den;
-        if (!isfinite(v))
-            v = 0.0;
+    return p->subtract_amount * r;
+}
+
+static inline double blz_denominator(const blz_pipeline *p, double r)
+{
+    return p->divide_amount * r + (1.0 - p->divide_amount);
+}
+
+/* Subtract and divide: x - sub_term, divided by den when dividing (a zero
+ * denominator, or any other non-finite quotient, gives 0). */
+static inline double blz_stage_core(double x, double sub_term, bool divides, double den)
+{
+    double v = x - sub_term;
+    if (divides) {
+        v = v / den;
+        v = isfinite(v) ? v : 0.0;
     }
+    return v;
+}
+
+/* The whole stage formula for sample x, given the subtracted term (0 without
+ * subtraction) and the denominator. */
+static inline float blz_stage_value(const blz_pipeline *p, double x, double sub_term, double den)
+{
+    double v = blz_stage_core(x, sub_term, p->divide.kind != BLZ_REF_NONE, den);
     v = v * p->scale + p->offset;
     if (p->abs)
         v = fabs(v);
@@ -69,7 +88,9 @@ static inline float blz_stage_value(const blz_pipeline *p, double x, double rs, 
 }
 
 /* Apply the stages with fixed references to n samples whose reference values start
- * at ref_offset (index into the H x W x C image). dst may equal src. */
+ * at ref_offset (index into the H x W x C image); dst and src do not overlap. Without scale,
+ * offset, abs or clamp the quotients are computed by a branch-free, vectorised loop,
+ * and the rare non-finite results redone by the exact formula. */
 void blz_stages_apply_span(const blz_stages *st, float *dst, const float *src, size_t n,
                            size_t ref_offset);
 
@@ -107,11 +128,11 @@ static inline float blz_stage_windows_output(const blz_stage_windows *w,
                                              const blz_stages *st, size_t v, float x,
                                              size_t ref_offset)
 {
-    double rs = w->sub_slides ? blz_slider_value(&w->sub, v)
-                : st->sub_image ? st->sub_image[ref_offset] : 0.0;
-    double rd = w->div_slides ? blz_slider_value(&w->div, v)
-                : st->div_image ? st->div_image[ref_offset] : 0.0;
-    return blz_stage_value(&st->p, x, rs, rd);
+    double sub = w->sub_slides ? blz_sub_term(&st->p, blz_slider_value(&w->sub, v))
+                 : st->sub_term ? st->sub_term[ref_offset] : 0.0;
+    double den = w->div_slides ? blz_denominator(&st->p, blz_slider_value(&w->div, v))
+                 : st->den ? st->den[ref_offset] : 1.0;
+    return blz_stage_value(&st->p, x, sub, den);
 }
 
 /* Process one value's whole input series x (sel.count samples) into out
