@@ -19,3 +19,4 @@ tests_test_npy_CFLAGS = $(TEST_CFLAGS)
 tests_test_npy_LDADD = $(TEST_LIBS)
 include $(srcdir)/tests/fuzz.mk
 include $(srcdir)/tests/reliability.mk
+include $(srcdir)/tests/mpi.mk
