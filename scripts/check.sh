@@ -2,15 +2,19 @@
 # check.sh - set up, build and run the whole blitz test suite.
 #   scripts/check.sh              the suite on a normal build (build/)
 #   scripts/check.sh --sanitize   the suite under AddressSanitizer + UBSan (build-asan/)
+#   scripts/check.sh --mpi        the suite with blitz-query built --with-mpi (build-mpi/)
 # Prints the failing tests' logs and ends with "N passed, N failed".
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
-sh "$top/scripts/deps.sh"
+sh "$top/scripts/deps.sh" "${1:-}"
 if [ "${1:-}" = "--sanitize" ]; then
   dir="$top/build-asan"
   san="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
   sh "$top/scripts/build.sh" "$dir" --disable-shared CFLAGS="-O1 -g $san" LDFLAGS="$san"
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1
+elif [ "${1:-}" = "--mpi" ]; then
+  dir="$top/build-mpi"
+  sh "$top/scripts/build.sh" "$dir" --with-mpi
 else
   dir="$top/build"
   sh "$top/scripts/build.sh" "$dir"
