@@ -21,18 +21,23 @@ static struct {
     int rank, size;
 } job;
 
-int query_mpi_start(int *argc, char ***argv)
+bool query_mpi_start(int *argc, char ***argv, bool spreads, int *code)
 {
+    *code = 0;
+    const char *rank = getenv("OMPI_COMM_WORLD_RANK");
     if (!getenv("OMPI_COMM_WORLD_SIZE"))
-        return 0;  /* not started by mpirun: alone, without MPI's start-up cost */
+        return true;  /* not started by mpirun: alone, without MPI's start-up cost */
+    if (!spreads)
+        return !rank || strcmp(rank, "0") == 0;  /* rank 0 alone, without MPI */
     if (MPI_Init(argc, argv) != MPI_SUCCESS) {
         fprintf(stderr, "%s: cannot join the MPI job\n", tool_name);
-        return EXIT_SOFTWARE;
+        *code = EXIT_SOFTWARE;
+        return false;
     }
     job.on = true;
     MPI_Comm_rank(MPI_COMM_WORLD, &job.rank);
     MPI_Comm_size(MPI_COMM_WORLD, &job.size);
-    return 0;
+    return true;
 }
 
 int query_mpi_end(int code)

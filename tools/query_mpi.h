@@ -22,9 +22,11 @@
 #include "blitz/pipeline.h"
 #include "blitz/query.h"
 
-/* Join the MPI job when started by mpirun (no MPI start-up otherwise); end it with the
- * exit code the command returned, which is passed through. */
-int query_mpi_start(int *argc, char ***argv);
+/* Join the MPI job when started by mpirun and the command spreads over ranks (no MPI
+ * start-up otherwise); a command that does not spread runs on rank 0 alone. Returns
+ * whether this process runs the command; when not, *code is its exit code. End with
+ * query_mpi_end(), which passes the command's exit code through. */
+bool query_mpi_start(int *argc, char ***argv, bool spreads, int *code);
 int query_mpi_end(int code);
 
 /* Whether this process prints results and writes files (rank 0, or alone). */
