@@ -64,8 +64,11 @@ int main(int argc, char **argv)
     }
     for (int i = 0; i < N_COMMANDS; i++)
         if (strcmp(name, commands[i].name) == 0) {
-            int code = query_mpi_start(&argc, &argv);
-            return code ? code : query_mpi_end(commands[i].run(argc - 1, argv + 1));
+            int (*run)(int, char **) = commands[i].run, code;
+            bool spreads = run == cmd_reduce || run == cmd_stats || run == cmd_roi;
+            if (!query_mpi_start(&argc, &argv, spreads, &code))
+                return code;
+            return query_mpi_end(run(argc - 1, argv + 1));
         }
     return tool_usage_error("unknown command '%s'", name);
 }
