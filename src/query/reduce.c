@@ -2,8 +2,7 @@
  * reduce.c - the public temporal reductions: options, plan, and running a reduction
  * through the scheduler (streaming accumulators, or gathered groups and exact
  * selection for median and percentiles), optionally through pipeline stages: fixed
- * references are applied to each frame of a chunk in a per-thread tile buffer before
- * it is folded
+ * references are applied to each chunk in a per-thread buffer before it is folded
  * (or to each gathered series in place); sliding references gather each pixel's
  * series, process it into per-thread scratch and reduce that.
  */
@@ -98,7 +97,7 @@ static size_t stage_scratch(const reduction *r)
         return 0;
     if (s->sliding)
         return (size_t)s->geom.outputs * sizeof(float) + blz_stage_windows_bytes(s);
-    return r->gathers ? 0 : r->layout->chunk_bytes / (size_t)r->layout->ct;
+    return r->gathers ? 0 : r->layout->chunk_bytes;
 }
 
 static int prepare(reduction *r, const blz_cache *cache, const blz_reduce_options *o,
@@ -141,8 +140,8 @@ typedef struct stream_run {
     blz_accum acc;
     double *out;
     const blz_stages *stages;
-    float *tiles;      /* stages: one processed frame tile per thread */
-    size_t tile_values;
+    float *chunks;     /* stages: one processed chunk per thread */
+    size_t chunk_values;
 } stream_run;
 
 static int strip_begin(void *ctx, int32_t y0, int32_t rows)
@@ -160,7 +159,8 @@ static int strip_end(void *ctx, int32_t y0, int32_t rows)
     return BLZ_OK;
 }
 
-/* Frame f of a chunk's selection through the stages, into a one-frame tile buffer. */
+/* Frame f of a chunk's selection through the stages, into dst (its place in the
+ * thread's chunk buffer). */
 static void stage_frame(const stream_run *s, const blz_chunk_task *task, int64_t f, float *dst)
 {
     size_t C = (size_t)task->channels, row_values = (size_t)task->tw * C;
@@ -174,8 +174,8 @@ static void stage_frame(const stream_run *s, const blz_chunk_task *task, int64_t
     }
 }
 
-/* With stages, each selected frame is staged into the thread's tile buffer (small
- * enough to stay in cache) and folded in as a one-frame chunk. */
+/* With stages, the selected frames of a chunk are staged into the thread's chunk
+ * buffer, which is then folded in as the chunk. */
 static int fold_chunk(void *ctx, const blz_chunk_task *task)
 {
     stream_run *s = ctx;
@@ -183,17 +183,15 @@ static int fold_chunk(void *ctx, const blz_chunk_task *task)
         blz_accum_chunk(&s->acc, task);
         return BLZ_OK;
     }
-    float *buf = s->tiles + (size_t)task->thread * s->tile_values;
+    float *buf = s->chunks + (size_t)task->thread * s->chunk_values;
+    size_t frame_values = (size_t)task->th * (size_t)task->tw * (size_t)task->channels;
+    for (int64_t f = 0; f < task->frame_count; f++) {
+        size_t local = (size_t)(task->local_first + f * task->step);
+        stage_frame(s, task, f, buf + local * frame_values);
+    }
     blz_chunk_task staged = *task;
     staged.values = buf;
-    staged.frame_count = 1;
-    staged.local_first = 0;
-    staged.step = 1;
-    for (int64_t f = 0; f < task->frame_count; f++) {
-        stage_frame(s, task, f, buf);
-        staged.first_frame = task->first_frame + f * task->step;
-        blz_accum_chunk(&s->acc, &staged);
-    }
+    blz_accum_chunk(&s->acc, &staged);
     return BLZ_OK;
 }
 
@@ -205,10 +203,10 @@ static int run_streaming(const reduction *r, double *out)
         max_rows = r->layout->height;
     const blz_layout *l = r->layout;
     stream_run s = { .out = out, .stages = r->stages,
-                     .tile_values = (size_t)l->th * (size_t)l->tw * (size_t)l->channels };
+                     .chunk_values = l->chunk_values };
     if (r->stages) {
-        s.tiles = calloc((size_t)r->plan.threads * s.tile_values, sizeof(float));
-        if (!s.tiles)
+        s.chunks = calloc((size_t)r->plan.threads * s.chunk_values, sizeof(float));
+        if (!s.chunks)
             return blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for staged chunks",
                             blz_cache_path(r->cache));
     }
@@ -218,7 +216,7 @@ static int run_streaming(const reduction *r, double *out)
         st = blz_sched_stream(r->cache, &r->sel, &r->plan, &hooks, &s);
         blz_accum_free(&s.acc);
     }
-    free(s.tiles);
+    free(s.chunks);
     return st;
 }
 

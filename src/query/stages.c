@@ -4,6 +4,7 @@
  */
 #include "query/stages.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -153,14 +154,28 @@ static int divide_reference(blz_stages *st, int threads)
     return BLZ_OK;
 }
 
-/* Reference images turned into what the per-sample loops use. */
-static void to_terms(blz_stages *st)
+/* Reference images turned into what the per-sample loops use: subtracted terms,
+ * denominators and their reciprocals. */
+static int to_terms(blz_stages *st)
 {
     size_t n = st->layout->frame_values;
     for (size_t i = 0; st->sub_term && i < n; i++)
         st->sub_term[i] = blz_sub_term(&st->p, st->sub_term[i]);
-    for (size_t i = 0; st->den && i < n; i++)
+    if (!st->den)
+        return BLZ_OK;
+    size_t bytes;
+    int s = image_room(st, &bytes);
+    if (s != BLZ_OK)
+        return s;
+    st->inv = malloc(bytes);
+    if (!st->inv)
+        return blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for a reference image", st->path);
+    hold_image(st, bytes);
+    for (size_t i = 0; i < n; i++) {
         st->den[i] = blz_denominator(&st->p, st->den[i]);
+        st->inv[i] = 1.0 / st->den[i];
+    }
+    return BLZ_OK;
 }
 
 int blz_stages_prepare(blz_stages *st, const blz_cache *cache, const blz_pipeline *p,
@@ -179,11 +194,12 @@ int blz_stages_prepare(blz_stages *st, const blz_cache *cache, const blz_pipelin
         s = fixed_reference(st, &p->subtract, threads, &st->sub_term);
     if (s == BLZ_OK)
         s = divide_reference(st, threads);
+    if (s == BLZ_OK)
+        s = to_terms(st);
     if (s != BLZ_OK) {
         blz_stages_free(st);
         return s;
     }
-    to_terms(st);
     st->post = p->scale != 1.0 || p->offset != 0.0 || p->abs || p->clamp;
     return BLZ_OK;
 }
@@ -192,7 +208,8 @@ void blz_stages_free(blz_stages *st)
 {
     free(st->sub_term);
     free(st->den);
-    st->sub_term = st->den = NULL;
+    free(st->inv);
+    st->sub_term = st->den = st->inv = NULL;
 }
 
 bool blz_stages_identity(const blz_stages *st)
@@ -202,23 +219,69 @@ bool blz_stages_identity(const blz_stages *st)
            && p->scale == 1.0 && p->offset == 0.0 && !p->abs && !p->clamp;
 }
 
-/* (src - sub) / den for n samples (sub may be NULL). The quotient loop has no branch
- * so that it vectorises; a float that came out NaN or infinite (a non-finite
- * quotient, or a finite one beyond float range) is then recomputed exactly. */
-static void divide_span(float *restrict dst, const float *restrict src, size_t n,
-                        const double *sub, const double *den)
+/* The per-sample loops are compiled for AVX-512, AVX2 and the baseline, picked at
+ * load time, as the reduction kernels are. */
+#define HOT_KERNEL __attribute__((target_clones("avx512f", "avx2", "default")))
+
+/* src - sub for n samples. */
+HOT_KERNEL static void subtract_span(float *restrict dst, const float *restrict src, size_t n,
+                                     const double *restrict sub)
 {
-    if (sub) {
 #pragma omp simd
-        for (size_t i = 0; i < n; i++)
-            dst[i] = (float)(((double)src[i] - sub[i]) / den[i]);
-    } else {
-#pragma omp simd
-        for (size_t i = 0; i < n; i++)
-            dst[i] = (float)((double)src[i] / den[i]);
-    }
     for (size_t i = 0; i < n; i++)
-        if (!isfinite(dst[i]))
+        dst[i] = (float)((double)src[i] - sub[i]);
+}
+
+/* Whether float f is the float nearest to q, and so also to any value within
+ * |q| 2^-50 of q (the exact quotient, when q is the quotient through the reciprocal):
+ * q lies farther than that from both rounding boundaries around f, f is a normal
+ * float, q is finite; or q is 0. Branch-free, for vector loops. */
+static inline bool rounds_surely(double q, float f)
+{
+    uint32_t bits;
+    memcpy(&bits, &f, sizeof bits);
+    uint32_t binade_bits = bits & 0x7f800000u;
+    float binade;
+    memcpy(&binade, &binade_bits, sizeof binade);
+    double back = f, gap = fabs(q - back);
+    /* The boundary below a power of two is half as far (the binade below is finer).
+     * Every comparison is evaluated (& and |, not && and ||) so that the loop has no
+     * branch under the default trapping-math rules. */
+    int finer_below = ((bits & 0x7fffffu) == 0) & (fabs(q) < fabs(back));
+    double half_ulp = (double)binade * (0x1p-24 - 0x1p-25 * finer_below);
+    return (q == 0.0) | (half_ulp - gap > fabs(q) * 0x1p-50);
+}
+
+/* (src - sub) / den for n samples (sub may be NULL). A vector loop multiplies by the
+ * reciprocal and marks with NaN every sample whose rounding is not sure (the exact
+ * result is never NaN: non-finite quotients give 0); when there is any, those are
+ * redone by the exact division. */
+HOT_KERNEL static void divide_span(float *restrict dst, const float *restrict src, size_t n,
+                                   const double *restrict sub, const double *restrict den,
+                                   const double *restrict inv)
+{
+    int unsure = 0;
+    if (sub) {
+#pragma omp simd reduction(| : unsure)
+        for (size_t i = 0; i < n; i++) {
+            double q = ((double)src[i] - sub[i]) * inv[i];
+            float f = (float)q;
+            int sure = rounds_surely(q, f);
+            dst[i] = sure ? f : NAN;
+            unsure |= !sure;
+        }
+    } else {
+#pragma omp simd reduction(| : unsure)
+        for (size_t i = 0; i < n; i++) {
+            double q = (double)src[i] * inv[i];
+            float f = (float)q;
+            int sure = rounds_surely(q, f);
+            dst[i] = sure ? f : NAN;
+            unsure |= !sure;
+        }
+    }
+    for (size_t i = 0; unsure && i < n; i++)
+        if (isnan(dst[i]))
             dst[i] = (float)blz_stage_core(src[i], sub ? sub[i] : 0.0, true, den[i]);
 }
 
@@ -231,11 +294,9 @@ void blz_stages_apply_span(const blz_stages *st, float *dst, const float *src, s
         for (size_t i = 0; i < n; i++)
             dst[i] = blz_stage_value(&st->p, src[i], sub ? sub[i] : 0.0, den ? den[i] : 1.0);
     } else if (den) {
-        divide_span(dst, src, n, sub, den);
+        divide_span(dst, src, n, sub, den, st->inv + ref_offset);
     } else if (sub) {
-#pragma omp simd
-        for (size_t i = 0; i < n; i++)
-            dst[i] = (float)((double)src[i] - sub[i]);
+        subtract_span(dst, src, n, sub);
     } else {
         memcpy(dst, src, n * sizeof *dst);
     }
