@@ -110,6 +110,9 @@ typedef struct blz_roi {
     int32_t x, y, w, h;      /* RECT */
     int npoints;             /* POLYGON: >= 3 */
     const double *points;    /* POLYGON: 2 * npoints coordinates */
+    int whole_frame;         /* 1: coordinates in the whole frame of a cache view
+                                (blz_cache_open_rows); only its pixels in the view's rows
+                                count, and it may hold none (statistics then NaN, count 0) */
 } blz_roi;
 
 const char *blz_roi_stat_name(int stat);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "blitz/pipeline.h"
+#include "cache/reader.h"
 #include "core/error_internal.h"
 #include "query/framewalk.h"
 #include "query/select.h"
@@ -71,6 +72,19 @@ static int roi_bounds(const blz_roi *roi, int index, const blz_layout *l, const 
     return BLZ_OK;
 }
 
+/* A ROI's bounding box in the cache's rows: a whole-frame ROI of a view is checked
+ * against the whole frame, then cut to the view's rows (possibly to nothing). */
+static int roi_box(const blz_stages *st, const blz_roi *roi, int index, int32_t box[4])
+{
+    const blz_cache *whole = roi->whole_frame && st->cache->parent ? st->cache->parent : NULL;
+    int rc = roi_bounds(roi, index, whole ? &whole->layout : st->layout, st->path, box);
+    for (int k = 1; whole && k < 4; k += 2) {
+        int32_t y = box[k] - st->cache->row_offset;
+        box[k] = y < 0 ? 0 : y > st->layout->height ? st->layout->height : y;
+    }
+    return rc;
+}
+
 /* Even-odd rule: whether (px, py) is inside the polygon. */
 static bool inside_polygon(const blz_roi *roi, double px, double py)
 {
@@ -105,13 +119,14 @@ static int roi_pixels(roi_run *run, const blz_roi *roi, int r, const int32_t box
     if (!run->pixels[r])
         return blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for ROI %d", run->st->path, r + 1);
     size_t n = 0;
+    int32_t offset = roi->whole_frame ? run->st->cache->row_offset : 0;
     for (int32_t y = box[1]; y < box[3]; y++)
         for (int32_t x = box[0]; x < box[2]; x++)
-            if (roi->kind == BLZ_ROI_RECT || inside_polygon(roi, x + 0.5, y + 0.5))
+            if (roi->kind == BLZ_ROI_RECT || inside_polygon(roi, x + 0.5, y + offset + 0.5))
                 run->pixels[r][n++] = (size_t)(y - run->region.y0) * (size_t)run->region.w
                                       + (size_t)(x - run->region.x0);
     run->npixels[r] = n;
-    if (n == 0)
+    if (n == 0 && !roi->whole_frame)
         return blz_fail(BLZ_ERR_INVALID, "%s: ROI %d holds no pixel centre", run->st->path,
                         r + 1);
     return BLZ_OK;
@@ -126,11 +141,14 @@ static int build_masks(roi_run *run, const blz_roi *rois)
         return blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for ROIs", run->st->path);
     int rc = BLZ_OK;
     for (int r = 0; rc == BLZ_OK && r < run->nrois; r++) {
-        rc = roi_bounds(&rois[r], r, run->st->layout, run->st->path, boxes[r]);
-        for (int k = 0; rc == BLZ_OK && k < 4; k++)
+        rc = roi_box(run->st, &rois[r], r, boxes[r]);
+        bool meets = boxes[r][1] < boxes[r][3] || !rois[r].whole_frame;
+        for (int k = 0; rc == BLZ_OK && meets && k < 4; k++)
             all[k] = k < 2 ? (boxes[r][k] < all[k] ? boxes[r][k] : all[k])
                            : (boxes[r][k] > all[k] ? boxes[r][k] : all[k]);
     }
+    if (rc == BLZ_OK && all[1] > all[3])
+        rc = blz_fail(BLZ_ERR_INVALID, "%s: no ROI reaches these rows", run->st->path);
     run->region = (blz_region){ all[0], all[1], all[2] - all[0], all[3] - all[1] };
     for (int r = 0; rc == BLZ_OK && r < run->nrois; r++)
         rc = roi_pixels(run, &rois[r], r, boxes[r]);
