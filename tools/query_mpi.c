@@ -330,36 +330,44 @@ int query_mpi_stats(const blz_cache *cache, const blz_stats_options *options,
 enum { PART_SUM, PART_COUNT, PART_MIN, PART_MAX, PARTS };
 static const int part_stats[PARTS] = { BLZ_ROI_SUM, BLZ_ROI_COUNT, BLZ_ROI_MIN, BLZ_ROI_MAX };
 
-/* Rectangles combine from their bands' parts; a median, or a polygon, is computed by
+/* Sums, counts and extremes combine from the bands' parts; a median is computed by
  * rank 0 alone (exact, not spread). */
-static bool roi_spreads(const blz_roi *rois, int nrois, const int *stats, int nstats)
+static bool roi_spreads(const int *stats, int nstats)
 {
-    for (int r = 0; r < nrois; r++)
-        if (rois[r].kind != BLZ_ROI_RECT)
-            return false;
     for (int s = 0; s < nstats; s++)
         if (stats[s] == BLZ_ROI_MEDIAN)
             return false;
     return true;
 }
 
-/* This band's ROIs (rectangles clipped to rows y0..y1-1, in band coordinates) and, in
- * whole[], the index of each among all ROIs. */
-static int clip_rois(const blz_roi *rois, int nrois, int32_t y0, int32_t y1, blz_roi *part,
+/* Whether the bounding rows of a ROI (as the library computes them) meet y0..y1-1. */
+static bool roi_meets_rows(const blz_roi *roi, int32_t y0, int32_t y1)
+{
+    double top = roi->y, bottom = (double)roi->y + roi->h;
+    if (roi->kind == BLZ_ROI_POLYGON) {
+        top = INFINITY;
+        bottom = -INFINITY;
+        for (int i = 0; i < roi->npoints; i++) {
+            top = fmin(top, floor(roi->points[2 * i + 1]));
+            bottom = fmax(bottom, ceil(roi->points[2 * i + 1]));
+        }
+    }
+    return top < y1 && bottom > y0;
+}
+
+/* This band's ROIs (those meeting rows y0..y1-1, in whole-frame coordinates: the
+ * library keeps their pixels in the band) and, in whole[], the index of each among
+ * all ROIs. */
+static int band_rois(const blz_roi *rois, int nrois, int32_t y0, int32_t y1, blz_roi *part,
                      int *whole)
 {
     int n = 0;
-    for (int r = 0; r < nrois; r++) {
-        int32_t top = rois[r].y > y0 ? rois[r].y : y0;
-        int64_t bottom = (int64_t)rois[r].y + rois[r].h;
-        bottom = bottom < y1 ? bottom : y1;
-        if (top >= bottom)
-            continue;
-        part[n] = rois[r];
-        part[n].y = top - y0;
-        part[n].h = (int32_t)(bottom - top);
-        whole[n++] = r;
-    }
+    for (int r = 0; r < nrois; r++)
+        if (roi_meets_rows(&rois[r], y0, y1)) {
+            part[n] = rois[r];
+            part[n].whole_frame = 1;
+            whole[n++] = r;
+        }
     return n;
 }
 
@@ -385,7 +393,7 @@ static int roi_band_parts(const band *b, const blz_pipeline *pipeline, const blz
     int32_t y1 = y0 + blz_cache_layout(b->view)->height;
     blz_roi *mine = malloc((size_t)nrois * sizeof *mine);
     int *whole = malloc((size_t)nrois * sizeof *whole);
-    int k = mine && whole ? clip_rois(rois, nrois, y0, y1, mine, whole) : -1;
+    int k = mine && whole ? band_rois(rois, nrois, y0, y1, mine, whole) : -1;
     double *got = k > 0 ? malloc((size_t)frames * (size_t)k * PARTS * sizeof *got) : NULL;
     int st = k < 0 || (k > 0 && !got) ? BLZ_ERR_NOMEM : BLZ_OK;
     if (got)
@@ -435,6 +443,23 @@ static void roi_combine(double *parts, size_t n)
     }
 }
 
+/* Rank 0 checks the ROIs on the whole frame as one process would (one frame, no
+ * stages), since each band sees only the ROIs meeting its rows. */
+static int roi_check(const blz_cache *cache, const blz_run_options *run, const blz_roi *rois,
+                     int nrois)
+{
+    if (job.rank != ROOT)
+        return BLZ_OK;
+    blz_pipeline none = blz_pipeline_defaults();
+    blz_run_options first = { { 0, 1, 1 }, run->ram_budget, run->threads };
+    int count = BLZ_ROI_COUNT;
+    double *counts = malloc((size_t)nrois * sizeof *counts);
+    int st = counts ? blz_pipeline_roi(cache, &none, &first, rois, nrois, &count, 1, counts)
+                    : BLZ_ERR_NOMEM;
+    free(counts);
+    return st;
+}
+
 static int roi_spread(const blz_cache *cache, const blz_pipeline *pipeline,
                       const blz_run_options *run, const blz_roi *rois, int nrois,
                       const int *stats, int nstats, double *out)
@@ -444,6 +469,8 @@ static int roi_spread(const blz_cache *cache, const blz_pipeline *pipeline,
     size_t n = (size_t)frames * (size_t)nrois;
     if (rc == 0)
         rc = query_mpi_agree(n < INT32_MAX / PARTS ? BLZ_OK : BLZ_ERR_RANGE);
+    if (rc == 0)
+        rc = query_mpi_agree(roi_check(cache, run, rois, nrois));
     band b;
     if (rc != 0 || (rc = band_open(cache, &b)) != 0)
         return rc;
@@ -464,7 +491,7 @@ int query_mpi_roi(const blz_cache *cache, const blz_pipeline *pipeline,
                   const blz_run_options *run, const blz_roi *rois, int nrois,
                   const int *stats, int nstats, double *out)
 {
-    if (job.on && roi_spreads(rois, nrois, stats, nstats))
+    if (job.on && roi_spreads(stats, nstats))
         return roi_spread(cache, pipeline, run, rois, nrois, stats, nstats, out);
     int st = job.rank == ROOT
                  ? blz_pipeline_roi(cache, pipeline, run, rois, nrois, stats, nstats, out)
