@@ -72,7 +72,8 @@ for n in (2, 4, 9):
 PY
 
 # ROI traces: CSV of the single process and of 4 and 9 ranks.
-rects="--rect 3,5,20,30 --rect 0,0,61,53 --rect 10,50,5,3 --rect 0,39,12,6"
+rects="--rect 3,5,20,30 --rect 0,0,61,53 --rect 10,50,5,3 --rect 0,39,12,6
+       --polygon 2.5,3.2,50.7,10,30,45.5,8,30 --polygon 0,0,61,53,0,53,61,0 --polygon 9,17,14,17,12,23"
 for n in 1p 4 9; do
     run="$query"
     [ "$n" = 1p ] || run="mpi $n $query"
@@ -98,6 +99,13 @@ for n in (4, 9):
         else:
             assert np.array_equal(a, b, equal_nan=True), name
 PY
+
+# A ROI outside the frame fails as in one process (64), once, though it meets no band.
+expect 64 "$query" roi "$c" --rect 0,60,5,5 -o "$work/bad.csv"
+mpi 4 "$query" roi "$c" --rect 0,60,5,5 -o "$work/bad.csv" >"$work/out" 2>"$work/err"
+got=$?
+[ "$got" -eq 64 ] && [ "$(grep -c '^blitz-query: .*not inside' "$work/err")" -eq 1 ] &&
+    [ ! -e "$work/bad.csv" ] || fail "a ROI outside the frame over 4 ranks: exit $got"
 
 # A rank that cannot open the cache: one message from rank 0 naming rank 1, exit 66.
 cat >"$work/split.sh" <<EOF
