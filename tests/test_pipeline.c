@@ -446,6 +446,64 @@ START_TEST(test_quotients_beyond_float_range)
 }
 END_TEST
 
+/* Quotients on and next to float rounding boundaries: frame values 0 minus a .npy
+ * subtrahend of -(m * d), divided by an integer d, where m is a midpoint between two
+ * floats (or a few double ulps off one). Each exported sample must be the float of
+ * the exact double quotient, as a plain division computes it (ties to even). */
+START_TEST(test_rounding_boundaries)
+{
+    enum { SIDE = 64, N = SIDE * SIDE };
+    char *dir = tu_tmpdir();
+    rf_stack s = rf_stack_make(2, SIDE, SIDE, 1, 1, 0, 1);
+    memset(s.values, 0, 2 * N * sizeof *s.values);
+    char *cache = tu_fmt("%s/zeros.blz", dir), *sub = tu_fmt("%s/sub.npy", dir);
+    char *div = tu_fmt("%s/div.npy", dir), *out = tu_fmt("%s/out.npy", dir);
+    ck_assert_int_eq(rf_write_cache(&s, cache, 2, 32, 32, BLZ_CODEC_RAW), BLZ_OK);
+    double *subs = malloc(N * sizeof *subs), *dens = malloc(N * sizeof *dens);
+    srand(11);
+    for (int i = 0; i < N; i++) {
+        float f = ldexpf(1.0f + (float)(rand() % 8388608) / 8388608.0f, rand() % 40 - 20);
+        double m = (double)f + ldexp(1.0, ilogbf(f) - 24);   /* the midpoint above f */
+        m = nextafter(m, i % 2 ? INFINITY : -INFINITY);
+        for (int k = 0; k < i % 4; k++)
+            m = nextafter(m, INFINITY);
+        dens[i] = 1 + i % 7;
+        subs[i] = -(m * dens[i]);
+        if (i % 5 == 0)
+            subs[i] = -((double)f + ldexp(1.0, ilogbf(f) - 24)) * dens[i];  /* an exact tie */
+    }
+    int64_t shape[2] = { SIDE, SIDE };
+    ck_assert_int_eq(blz_npy_write(sub, BLZ_DTYPE_F64, subs, 2, shape), BLZ_OK);
+    ck_assert_int_eq(blz_npy_write(div, BLZ_DTYPE_F64, dens, 2, shape), BLZ_OK);
+    blz_cache *c = rf_open(cache);
+    blz_pipeline p = blz_pipeline_defaults();
+    ck_assert_int_eq(blz_reference_parse(sub, &p.subtract), BLZ_OK);
+    ck_assert_int_eq(blz_reference_parse(div, &p.divide), BLZ_OK);
+    blz_run_options run = blz_run_defaults();
+    ck_assert_int_eq(blz_pipeline_export(c, &p, &run, out, ""), BLZ_OK);
+    blz_npy_header h;
+    double *got;
+    ck_assert_int_eq(blz_npy_load(out, &h, &got), BLZ_OK);
+    for (int t = 0; t < 2; t++)
+        for (int i = 0; i < N; i++) {
+            float want = (float)((0.0 - subs[i]) / dens[i]);
+            ck_assert_msg((float)got[t * N + i] == want, "sample %d: %.9g, exact %.9g", i,
+                          got[t * N + i], (double)want);
+        }
+    free(got);
+    blz_cache_close(c);
+    free(subs);
+    free(dens);
+    rf_stack_free(&s);
+    free(cache);
+    free(sub);
+    free(div);
+    free(out);
+    tu_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 /* With no stage, an exported cache holds exactly the original values. */
 START_TEST(test_export_identity)
 {
@@ -493,6 +551,7 @@ static Suite *pipeline_suite(void)
     tcase_add_test(tc, test_sliding_both_references);
     tcase_add_test(tc, test_image_references);
     tcase_add_test(tc, test_quotients_beyond_float_range);
+    tcase_add_test(tc, test_rounding_boundaries);
     tcase_add_test(tc, test_export_identity);
     suite_add_tcase(s, tc);
     return s;
