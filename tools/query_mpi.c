@@ -85,9 +85,12 @@ int query_mpi_agree(int status)
 /* ---- bands ---- */
 
 /* This rank's share: tile rows first[rank]..first[rank+1]-1 (empty for ranks beyond
- * the tile rows), its view, and a communicator of the ranks holding rows. */
+ * the tile rows), its view, and a communicator of the ranks holding rows; and every
+ * rank's pixel rows, for gathering. */
 typedef struct band {
     int32_t *first;      /* job.size + 1 entries */
+    int *row_start;      /* per rank: first pixel row */
+    int *row_count;      /* per rank: pixel rows */
     blz_cache *view;     /* NULL without rows */
     MPI_Comm computing;  /* MPI_COMM_NULL without rows */
 } band;
@@ -141,6 +144,18 @@ static void band_close(band *b)
     if (b->computing != MPI_COMM_NULL)
         MPI_Comm_free(&b->computing);
     free(b->first);
+    free(b->row_start);
+}
+
+/* Every rank's pixel rows from the tile rows of the bands. */
+static void band_pixel_rows(const blz_cache *cache, band *b)
+{
+    const blz_layout *l = blz_cache_layout(cache);
+    for (int r = 0; r < job.size; r++) {
+        int64_t y0 = (int64_t)b->first[r] * l->th, y1 = (int64_t)b->first[r + 1] * l->th;
+        b->row_start[r] = (int)(y0 < l->height ? y0 : l->height);
+        b->row_count[r] = (int)(y1 < l->height ? y1 : l->height) - b->row_start[r];
+    }
 }
 
 /* Open this rank's band; exit code agreed by all ranks. */
@@ -148,7 +163,11 @@ static int band_open(const blz_cache *cache, band *b)
 {
     *b = (band){ .computing = MPI_COMM_NULL };
     b->first = malloc(((size_t)job.size + 1) * sizeof *b->first);
-    int st = b->first ? cut_bands(cache, b->first) : BLZ_ERR_NOMEM;
+    b->row_start = malloc(2 * (size_t)job.size * sizeof *b->row_start);
+    b->row_count = b->row_start ? b->row_start + job.size : NULL;
+    int st = b->first && b->row_start ? cut_bands(cache, b->first) : BLZ_ERR_NOMEM;
+    if (st == BLZ_OK)
+        band_pixel_rows(cache, b);
     bool rows = st == BLZ_OK && b->first[job.rank] < b->first[job.rank + 1];
     if (rows)
         st = blz_cache_open_rows(&b->view, cache, b->first[job.rank], b->first[job.rank + 1]);
@@ -160,15 +179,6 @@ static int band_open(const blz_cache *cache, band *b)
     return rc;
 }
 
-/* Pixel rows of rank r's band. */
-static void band_rows(const blz_cache *cache, const band *b, int r, int32_t *y0, int32_t *y1)
-{
-    const blz_layout *l = blz_cache_layout(cache);
-    int64_t a = (int64_t)b->first[r] * l->th, z = (int64_t)b->first[r + 1] * l->th;
-    *y0 = (int32_t)(a < l->height ? a : l->height);
-    *y1 = (int32_t)(z < l->height ? z : l->height);
-}
-
 /* ---- reductions ---- */
 
 /* Rank 0 collects every band's rows of the image, in order. */
@@ -178,16 +188,8 @@ static void gather_rows(const blz_cache *cache, const band *b, const double *par
     MPI_Datatype row;
     MPI_Type_contiguous(l->width * l->channels, MPI_DOUBLE, &row);
     MPI_Type_commit(&row);
-    int *counts = malloc(2 * (size_t)job.size * sizeof *counts), *starts = counts + job.size;
-    for (int r = 0; counts && r < job.size; r++) {
-        int32_t y0, y1;
-        band_rows(cache, b, r, &y0, &y1);
-        starts[r] = y0;
-        counts[r] = y1 - y0;
-    }
-    int mine = counts ? counts[job.rank] : 0;
-    MPI_Gatherv(part, mine, row, out, counts, starts, row, ROOT, MPI_COMM_WORLD);
-    free(counts);
+    MPI_Gatherv(part, b->row_count[job.rank], row, out, b->row_count, b->row_start, row, ROOT,
+                MPI_COMM_WORLD);
     MPI_Type_free(&row);
 }
 
