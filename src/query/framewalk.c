@@ -11,6 +11,10 @@
 #include "core/checked.h"
 #include "core/error_internal.h"
 
+/* Strips with fewer values than this are processed by one thread: a parallel region
+ * per frame costs more than it saves on small frames. */
+enum { PARALLEL_VALUES = 1 << 16 };
+
 /* One strip's buffers and state. */
 typedef struct strip {
     const blz_stages *st;
@@ -139,7 +143,7 @@ static size_t ref_of_row(const strip *s, int32_t r)
 
 static int fixed_frame(strip *s, const float *x, int64_t i, blz_frame_sink sink, void *ctx)
 {
-#pragma omp parallel for num_threads(s->threads)
+#pragma omp parallel for num_threads(s->threads) if (s->values >= PARALLEL_VALUES)
     for (int32_t r = 0; r < s->rows; r++) {
         size_t at = (size_t)r * s->row_values;
         blz_stages_apply_span(s->st, s->out + at, x + at, s->row_values, ref_of_row(s, r));
@@ -158,7 +162,7 @@ static int sliding_frame(strip *s, const float *x, int64_t i, blz_frame_sink sin
     const float *shown = emits ? s->ring + (size_t)(g->first_output + n) % W * s->values : NULL;
     const float *leaving = emits ? s->ring + (size_t)(g->first_start + n) % W * s->values : NULL;
     memcpy(s->ring + (size_t)i % W * s->values, x, s->values * sizeof(float));
-#pragma omp parallel for num_threads(s->threads)
+#pragma omp parallel for num_threads(s->threads) if (s->values >= PARALLEL_VALUES)
     for (int32_t r = 0; r < s->rows; r++) {
         size_t ref = ref_of_row(s, r);
         for (size_t c = 0; c < s->row_values; c++) {
