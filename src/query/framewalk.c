@@ -67,6 +67,7 @@ static void strip_free(strip *s)
     blz_chunk_buf_free(s->buf);
 }
 
+/* Buffers for strips of up to rows rows, allocated once for the whole walk. */
 static int strip_alloc(strip *s, const blz_stages *st, const blz_region *region, int32_t rows)
 {
     memset(s, 0, sizeof *s);
@@ -201,19 +202,20 @@ int blz_frame_walk(const blz_stages *st, const blz_region *region,
 {
     int32_t rows;
     int rc = blz_frame_walk_rows(st, region, o, &rows);
+    strip s;
+    if (rc == BLZ_OK)
+        rc = strip_alloc(&s, st, region, rows);
     if (rc != BLZ_OK)
         return rc;
+    s.threads = o->threads > 0 ? o->threads : omp_get_max_threads();
     for (int32_t y0 = region->y0; rc == BLZ_OK && y0 < region->y0 + region->h; y0 += rows) {
-        int32_t h = region->y0 + region->h - y0 < rows ? region->y0 + region->h - y0 : rows;
-        strip s;
-        rc = strip_alloc(&s, st, region, h);
-        if (rc != BLZ_OK)
-            break;
         s.y0 = y0;
-        s.rows = h;
-        s.threads = o->threads > 0 ? o->threads : omp_get_max_threads();
+        s.rows = region->y0 + region->h - y0 < rows ? region->y0 + region->h - y0 : rows;
+        s.values = (size_t)s.rows * s.row_values;
+        for (size_t v = 0; st->sliding && v < s.values; v++)
+            blz_stage_windows_reset(&s.win, v);
         rc = walk_strip(&s, sink, ctx);
-        strip_free(&s);
     }
+    strip_free(&s);
     return rc;
 }
