@@ -3,7 +3,9 @@
  *
  * "blitz-query COMMAND [OPTIONS] CACHE ..." runs the subcommand of that name from the
  * table below; --help lists them, --version prints the library version, and an unknown
- * command is a usage error (exit 64). Subcommands live in their own files.
+ * command is a usage error (exit 64). Subcommands live in their own files. Under mpirun
+ * the reductions, stats and roi spread over the ranks; the others run on rank 0 alone
+ * (query_mpi.h).
  */
 #include <stdio.h>
 #include <string.h>
@@ -64,7 +66,8 @@ int main(int argc, char **argv)
     }
     for (int i = 0; i < N_COMMANDS; i++)
         if (strcmp(name, commands[i].name) == 0) {
-            int (*run)(int, char **) = commands[i].run, code;
+            int (*run)(int, char **) = commands[i].run;
+            int code;
             bool spreads = run == cmd_reduce || run == cmd_stats || run == cmd_roi;
             if (!query_mpi_start(&argc, &argv, spreads, &code))
                 return code;
