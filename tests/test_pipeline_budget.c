@@ -6,9 +6,10 @@
  * "5") and compares VmHWM after the run with VmRSS before it: fixed references
  * feeding a streaming reduction, a sliding mean feeding a gathered median, a sliding
  * median exported to .npy strip by strip, and whole-frame ROI traces (mean, min, max,
- * sum: strips too) against a sliding max. The
- * growth must stay under the budget plus the 4 MiB slack of test_budget.c (OpenMP
- * stacks, malloc arenas, fault-around). Each result must equal an unbounded run's.
+ * sum: strips too) against a sliding max. The growth must stay under the budget plus
+ * the 4 MiB slack of test_budget.c (OpenMP stacks, malloc arenas, fault-around). Each
+ * result must equal an unbounded run's. Under ASan the allocator's quarantine is
+ * turned off for this suite (it would hold the freed buffers of earlier passes).
  */
 #include <check.h>
 #include <stdio.h>
