@@ -234,7 +234,8 @@ void blz_slider_push(blz_slider *s, size_t v, float x, int64_t i)
     if (uses_sums(s->op)) {
         double d = x;
         dd_add(&s->sum[4 * v], &s->sum[4 * v + 1], d);
-        dd_add(&s->sum[4 * v + 2], &s->sum[4 * v + 3], d * d);
+        if (s->op == BLZ_OP_STD)
+            dd_add(&s->sum[4 * v + 2], &s->sum[4 * v + 3], d * d);
     } else if (uses_deque(s->op)) {
         deque_push(s, v, x, i);
     } else {
@@ -252,7 +253,8 @@ void blz_slider_pop(blz_slider *s, size_t v, float x, int64_t i)
     if (uses_sums(s->op)) {
         double d = x;
         dd_add(&s->sum[4 * v], &s->sum[4 * v + 1], -d);
-        dd_add(&s->sum[4 * v + 2], &s->sum[4 * v + 3], -(d * d));
+        if (s->op == BLZ_OP_STD)
+            dd_add(&s->sum[4 * v + 2], &s->sum[4 * v + 3], -(d * d));
     } else if (uses_deque(s->op)) {
         deque_pop(s, v, i);
     } else {

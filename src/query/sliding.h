@@ -3,7 +3,7 @@
  * the window geometry of each kind, and the per-value state that values are pushed
  * into and popped out of in frame order.
  *
- * mean and std keep the window's sum and sum of squares as double-double numbers
+ * mean keeps the window's sum, std also its sum of squares, as double-double numbers
  * updated with error-free transformations (TwoSum; a float's square is exact in
  * double), so the running sums never drift and cost O(1) per frame whatever the
  * window. min and max keep a monotonic deque (amortised O(1)). median keeps the
