@@ -28,6 +28,7 @@ typedef struct blz_stages {
     blz_selection sel;             /* input frames */
     double *sub_term;              /* fixed subtract reference times its amount, or NULL */
     double *den;                   /* fixed divide reference's denominators, or NULL */
+    double *inv;                   /* their reciprocals (with den) */
     bool post;                     /* scale, offset, abs or clamp is on */
     bool sliding;                  /* a reference slides */
     blz_window_geom geom;          /* output n processes input position first_output + n */
@@ -89,8 +90,10 @@ static inline float blz_stage_value(const blz_pipeline *p, double x, double sub_
 
 /* Apply the stages with fixed references to n samples whose reference values start
  * at ref_offset (index into the H x W x C image); dst and src do not overlap. Without scale,
- * offset, abs or clamp the quotients are computed by a branch-free, vectorised loop,
- * and the rare non-finite results redone by the exact formula. */
+ * offset, abs or clamp the quotients are computed by multiplying with the reciprocal
+ * in a branch-free, vectorised loop, and the rare results that could round otherwise
+ * than the exact division (near a float rounding boundary, non-finite, tiny) are
+ * redone by the exact formula: every sample comes out as blz_stage_value() gives it. */
 void blz_stages_apply_span(const blz_stages *st, float *dst, const float *src, size_t n,
                            size_t ref_offset);
 
