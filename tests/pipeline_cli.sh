@@ -56,7 +56,7 @@ expect 64 "$query" roi "$c" --rect 1,1,2,2
 expect 64 "$query" roi "$c" -o "$dir/x.csv"
 expect 64 "$query" pixel "$c" --at 30,0
 expect 64 "$query" pixel "$c"
-expect 64 "$query" export "$c" -o "$dir/x.tif"
+expect 64 "$query" export "$c" -o "$dir/x.png"
 expect 64 "$query" export "$c" --subtract mean --ram-budget 2K -o "$dir/x.blz"
 expect 73 "$query" export "$c" -o "$dir/no/such/x.blz"
 if [ "$(ls "$dir" | grep -v -e '^c.blz$' -e '^out$' -e '^err$' -e '^wrong.npy$' -e '^bg.npy$')" != "" ]; then

@@ -1,13 +1,14 @@
 /*
- * test_pipeline.c - pipelines against numpy: every sink (export to .npy and .blz,
- * pixel series, temporal reductions) of a stack processed by subtract / divide /
- * scale / offset / abs / clamp stages with range, image and sliding references.
+ * test_pipeline.c - pipelines against numpy: every sink (export to .npy, .blz and
+ * .tif, pixel series, temporal reductions) of a stack processed by subtract / divide
+ * / scale / offset / abs / clamp stages with range, image and sliding references.
  *
  * Each case writes one stack (T 37, 13 x 19, chunks 5 x 8 x 16, integers so medians
  * are exact) as a cache and as .npy; numpy applies the same formulas in float64
  * (sliding references by a direct reduction of every window) and stores the
- * processed stack as float32. Exports and pixel series must equal it bit for bit
- * (NaN where numpy has NaN); reductions of it must match numpy's reductions of the
+ * processed stack as float32. Exports (.npy, .blz, multi-page .tif) and pixel series
+ * must equal it bit for bit (NaN where numpy has NaN); reductions of it must match
+ * numpy's reductions of the
  * float32 stack (exact for min, max, median, argmax; 1e-12 for mean, 1e-10 for std),
  * for 1 and 2 threads and for a budget small enough to force several strips or
  * groups.
@@ -21,6 +22,7 @@
 #include "blitz/blitz.h"
 #include "blitz/image_io.h"
 #include "blitz/pipeline.h"
+#include "ingest/source.h"
 #include "test_reduce_fixture.h"
 #include "testutil.h"
 
@@ -246,6 +248,29 @@ static void check_export_cache(const fixture *f)
     free(out);
 }
 
+/* The multi-page TIFF export, read back through the ingest's TIFF source. */
+static void check_export_tiff(const fixture *f)
+{
+    char *out = tu_fmt("%s/out.tif", f->dir);
+    ck_assert_msg(blz_pipeline_export(f->cache, &f->p, &f->run, out, "") == BLZ_OK, "%s",
+                  blz_errmsg());
+    blz_source_options o = { .stream = -1 };
+    blz_source *src;
+    ck_assert_int_eq(blz_tiff_stack_open(&src, out, &o), BLZ_OK);
+    ck_assert_int_eq(src->info.is_float, 1);
+    double got[H * W];
+    blz_frame frame;
+    for (int64_t k = 0; k < f->n; k++) {
+        ck_assert_int_eq(blz_source_next(src, true, &frame), 1);
+        for (int i = 0; i < H * W; i++)
+            got[i] = frame.values[i];
+        expect_values("export.tif", got, f->P + (size_t)k * H * W, H * W, 0.0);
+    }
+    ck_assert_int_eq(blz_source_next(src, true, &frame), 0);
+    blz_source_close(src);
+    free(out);
+}
+
 static void check_pixel(const fixture *f)
 {
     float *series = malloc((size_t)f->n * sizeof *series);
@@ -299,6 +324,7 @@ static void check_case(const pipe_case *pc)
     check_frames(&f);
     check_export_budgets(&f);
     check_export_cache(&f);
+    check_export_tiff(&f);
     check_pixel(&f);
     if (!pc->frames_only)
         check_reductions(&f);

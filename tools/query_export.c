@@ -1,9 +1,11 @@
 /*
  * query_export.c - blitz-query export: the processed frames as a new cache (.blz,
- * metadata recording the pipeline) or a float32 .npy stack.
+ * metadata recording the pipeline), a float32 .npy stack or a multi-page float TIFF.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common.h"
 #include "query_cmds.h"
@@ -11,8 +13,8 @@
 
 static const char usage_text[] =
     "usage: blitz-query export CACHE -o OUT [stages] [options]\n"
-    "  -o, --output OUT      OUT.blz (a cache, same chunk shape and codec) or OUT.npy\n"
-    "                        (float32, frames x H x W [x C])\n"
+    "  -o, --output OUT      OUT.blz (a cache, same chunk shape and codec), OUT.npy\n"
+    "                        (float32, frames x H x W [x C]) or OUT.tif (float32 pages)\n"
     "  --frames START:STOP[:STEP], --ram-budget SIZE, --threads N  as for the reductions\n"
     "stages (applied to every frame):\n";
 
@@ -20,6 +22,18 @@ typedef struct export_args {
     query_opts run;
     const char *output, *cache;
 } export_args;
+
+static bool export_type_ok(const char *path)
+{
+    static const char *const types[] = { ".blz", ".npy", ".tif", ".tiff" };
+    size_t n = strlen(path);
+    for (size_t k = 0; k < sizeof types / sizeof types[0]; k++) {
+        size_t m = strlen(types[k]);
+        if (n > m && strcasecmp(path + n - m, types[k]) == 0)
+            return true;
+    }
+    return false;
+}
 
 /* Parse argv; -1 after --help. */
 static int parse(int argc, char **argv, export_args *a)
@@ -54,9 +68,8 @@ static int parse(int argc, char **argv, export_args *a)
     if (argc - optind != 1)
         return tool_usage_error("export: expected one CACHE argument");
     a->cache = argv[optind];
-    size_t n = a->output ? strlen(a->output) : 0;
-    if (n < 5 || (strcmp(a->output + n - 4, ".blz") != 0 && strcmp(a->output + n - 4, ".npy") != 0))
-        return tool_usage_error("export: -o OUT.blz or OUT.npy is needed");
+    if (!a->output || !export_type_ok(a->output))
+        return tool_usage_error("export: -o OUT.blz, OUT.npy or OUT.tif is needed");
     return query_check_stages(&a->run);
 }
 
@@ -67,7 +80,7 @@ int cmd_export(int argc, char **argv)
     if (st != 0)
         return st < 0 ? 0 : st;
     blz_cache *cache;
-    st = query_open(a.cache, &cache);
+    st = query_open(&a.run, a.cache, &cache);
     if (st != 0)
         return st;
     blz_run_options o = { a.run.frames, a.run.budget, a.run.threads };

@@ -128,9 +128,10 @@ int blz_pipeline_pixel(const blz_cache *cache, const blz_pipeline *pipeline,
                        const blz_run_options *run, int32_t x, int32_t y, float *out);
 
 /* Export the processed frames to path: a cache (.blz, same chunk shape, metadata
- * recording the pipeline under "pipeline" and the source under "pipeline.source") or
- * a float32 .npy stack (T x H x W or T x H x W x C, written strip by strip). The file
- * appears atomically; description is stored as the "pipeline" metadata of a cache. */
+ * recording the pipeline under "pipeline" and the source under "pipeline.source"), a
+ * float32 .npy stack (T x H x W or T x H x W x C, written strip by strip) or a
+ * multi-page float32 TIFF (.tif, .tiff; BigTIFF beyond 4 GiB). The file appears
+ * atomically; description is stored as the "pipeline" metadata of a cache. */
 int blz_pipeline_export(const blz_cache *cache, const blz_pipeline *pipeline,
                         const blz_run_options *run, const char *path,
                         const char *description);

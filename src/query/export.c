@@ -2,7 +2,8 @@
  * export.c - the processed frames written out: a new cache through the writer (whole
  * frames in order, so the walk must hold a whole frame per strip) or a float32 .npy
  * stack (header first, then each strip of each frame written at its place, so any
- * strip height works). Both appear atomically; a failure leaves nothing behind.
+ * strip height works), or a multi-page float TIFF (export_tiff.c). All appear
+ * atomically; a failure leaves nothing behind.
  */
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "blitz/writer.h"
 #include "core/atomic_file.h"
 #include "core/error_internal.h"
+#include "query/export_tiff.h"
 #include "query/framewalk.h"
 #include "query/stages.h"
 
@@ -142,13 +144,17 @@ int blz_pipeline_export(const blz_cache *cache, const blz_pipeline *pipeline,
                         const blz_run_options *o, const char *path, const char *description)
 {
     bool npy = ends_with(path, ".npy");
-    if (!npy && !ends_with(path, ".blz"))
-        return blz_fail(BLZ_ERR_INVALID, "%s: unknown export type (use .blz or .npy)", path);
+    bool tiff = ends_with(path, ".tif") || ends_with(path, ".tiff");
+    if (!npy && !tiff && !ends_with(path, ".blz"))
+        return blz_fail(BLZ_ERR_INVALID, "%s: unknown export type (use .blz, .npy or .tif)",
+                        path);
     blz_stages st;
     int rc = blz_stages_prepare(&st, cache, pipeline, &o->frames, o->ram_budget, o->threads);
     if (rc != BLZ_OK)
         return rc;
-    rc = npy ? export_npy(&st, o, path) : export_cache(&st, o, path, description);
+    rc = npy    ? export_npy(&st, o, path)
+         : tiff ? blz_export_tiff(&st, o, path)
+                : export_cache(&st, o, path, description);
     blz_stages_free(&st);
     return rc;
 }
