@@ -11,3 +11,5 @@ dist_check_SCRIPTS += tests/reliability_readonly.sh
 TESTS += tests/reliability_readonly.sh
 dist_check_SCRIPTS += tests/reliability_inputs.sh
 TESTS += tests/reliability_inputs.sh
+dist_check_SCRIPTS += tests/reliability_damage.sh
+TESTS += tests/reliability_damage.sh

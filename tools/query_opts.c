@@ -124,14 +124,17 @@ int query_take_option(query_opts *o, int c, const char *arg)
     case 'E':
         o->explain = true;
         return 0;
+    case 'V':
+        o->verify = true;
+        return 0;
     default:
         return take_stage_option(o, c, arg);
     }
 }
 
-int query_open(const char *path, blz_cache **cache)
+int query_open(const query_opts *o, const char *path, blz_cache **cache)
 {
-    int st = blz_cache_open(cache, path, 0);
+    int st = blz_cache_open(cache, path, o->verify ? BLZ_OPEN_VERIFY : 0);
     int rc = query_mpi_agree(st);  /* every rank of an MPI job opened it */
     if (rc != 0 && st == BLZ_OK)
         blz_cache_close(*cache);

@@ -20,6 +20,7 @@ typedef struct query_opts {
     size_t budget;
     int threads;
     bool explain;
+    bool verify;             /* check every chunk's checksum as it is read */
     blz_pipeline pipeline;
     bool staged;             /* a stage option was given */
     char description[1024];  /* the stage options as given, for provenance */
@@ -29,10 +30,11 @@ typedef struct query_opts {
 enum { QOPT_SUBTRACT = 256, QOPT_SUBTRACT_AMOUNT, QOPT_DIVIDE, QOPT_DIVIDE_AMOUNT, QOPT_SCALE,
        QOPT_OFFSET, QOPT_ABS, QOPT_CLAMP };
 
-/* getopt_long entries of the shared options (codes 'f', 'b', 't', 'E'). */
+/* getopt_long entries of the shared options (codes 'f', 'b', 't', 'E', 'V'). */
 #define QUERY_SHARED_LONGOPTS                                                              \
     { "frames", required_argument, NULL, 'f' }, { "ram-budget", required_argument, NULL, 'b' }, \
-    { "threads", required_argument, NULL, 't' }, { "explain", no_argument, NULL, 'E' }
+    { "threads", required_argument, NULL, 't' }, { "explain", no_argument, NULL, 'E' },     \
+    { "verify", no_argument, NULL, 'V' }
 
 /* getopt_long entries of the stage options. */
 #define QUERY_STAGE_LONGOPTS                                                               \
@@ -57,8 +59,8 @@ int query_take_option(query_opts *o, int c, const char *arg);
 /* Whether the stage amounts were given without their stage: usage error printed. */
 int query_check_stages(const query_opts *o);
 
-/* Open path read-only; on failure prints the reason and returns the exit code. */
-int query_open(const char *path, blz_cache **cache);
+/* Open path read-only (checking every chunk read with --verify); on failure prints the reason and returns the exit code. */
+int query_open(const query_opts *o, const char *path, blz_cache **cache);
 
 /* Print the plan of what on stdout (for --explain). */
 void query_print_plan(const char *what, const blz_cache *cache, const blz_plan *plan);

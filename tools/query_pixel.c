@@ -125,7 +125,7 @@ int cmd_pixel(int argc, char **argv)
     if (st != 0)
         return st < 0 ? 0 : st;
     blz_cache *cache;
-    st = query_open(a.cache, &cache);
+    st = query_open(&a.run, a.cache, &cache);
     if (st != 0)
         return st;
     st = run_pixel(cache, &a);

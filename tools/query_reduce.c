@@ -29,6 +29,7 @@ static const char usage_text[] =
     "  --ram-budget SIZE     resident memory bound, K/M/G suffixes (default half of available)\n"
     "  --threads N           OpenMP threads\n"
     "  --explain             print the plan and exit without computing\n"
+    "  --verify              check every chunk's checksum as it is read\n"
     "stages (applied to every frame before the reduction):\n";
 
 typedef struct reduce_args {
@@ -187,7 +188,7 @@ int cmd_reduce(int argc, char **argv)
     a.reduce.ram_budget = a.run.budget;
     a.reduce.threads = a.run.threads;
     blz_cache *cache;
-    st = query_open(a.cache, &cache);
+    st = query_open(&a.run, a.cache, &cache);
     if (st != 0)
         return st;
     if (a.run.explain) {

@@ -183,7 +183,7 @@ int cmd_roi(int argc, char **argv)
     int st = parse(argc, argv, &a);
     if (st == 0) {
         blz_cache *cache;
-        st = query_open(a.cache, &cache);
+        st = query_open(&a.run, a.cache, &cache);
         if (st == 0) {
             st = run_roi(cache, &a);
             blz_cache_close(cache);

@@ -20,6 +20,7 @@ static const char usage_text[] =
     "  --ram-budget SIZE     resident memory bound, K/M/G suffixes (default half of available)\n"
     "  --threads N           OpenMP threads\n"
     "  --explain             print the plan and exit without computing\n"
+    "  --verify              check every chunk's checksum as it is read\n"
     "NaN values are counted and otherwise left out.\n";
 
 static int parse_percentiles(const char *s, blz_stats_options *o)
@@ -123,7 +124,7 @@ int cmd_stats(int argc, char **argv)
     o.ram_budget = run.budget;
     o.threads = run.threads;
     blz_cache *cache;
-    st = query_open(path, &cache);
+    st = query_open(&run, path, &cache);
     if (st != 0)
         return st;
     blz_plan plan;
