@@ -123,14 +123,19 @@ int blz_cache_verify_chunk(const blz_cache *cache, int64_t id);
 int blz_cache_read_region(const blz_cache *cache, int64_t t, int32_t x0, int32_t y0,
                           int32_t w, int32_t h, blz_chunk_buf *buf, float *dst);
 
-/* A view of tile rows ty0..ty1-1 of an open cache, itself a cache: its height is
- * those rows' pixel rows, its chunk ids are renumbered, and every call above works on
- * it. It shares the parent's mapping, frame table and metadata (close it before the
- * parent). This is how a query is split between processes: each takes a band of rows.
- * blz_cache_row_offset() is the view's first pixel row in the whole frame (0 for a
- * whole cache). */
+/* A view of the tiles in tile rows ty0..ty1-1 and tile columns tx0..tx1-1 of an open
+ * cache, itself a cache: its frames are those tiles' pixels, its chunk ids are
+ * renumbered, and every call above works on it. It shares the parent's mapping, frame
+ * table and metadata (close it before the parent). Queries use views to read only the
+ * tiles a region needs, and to split a query between processes (a band of rows each).
+ * blz_cache_open_rows() is the view of whole tile rows. blz_cache_row_offset() and
+ * blz_cache_col_offset() give the view's first pixel row and column in the whole frame
+ * (0 for a whole cache). */
+int blz_cache_open_tiles(blz_cache **out, const blz_cache *parent, int32_t ty0, int32_t ty1,
+                         int32_t tx0, int32_t tx1);
 int blz_cache_open_rows(blz_cache **out, const blz_cache *parent, int32_t ty0, int32_t ty1);
 int32_t blz_cache_row_offset(const blz_cache *cache);
+int32_t blz_cache_col_offset(const blz_cache *cache);
 
 /* Page-cache hints for the stored bytes of chunks first..first+count-1: prefetch
  * (WILLNEED) or release the process's mapped pages (DONTNEED). Hints only: failure

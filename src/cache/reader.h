@@ -2,7 +2,7 @@
  * reader.h - the inside of an open cache, shared by the reader's source files.
  *
  * reader.c opens and validates; chunk.c decodes and verifies chunks; region.c
- * assembles regions of frames; view.c makes views of some tile rows, which share the
+ * assembles regions of frames; view.c makes views of some tiles, which share the
  * parent's mapping, frame table and metadata and own only a remapped index. The index is copied out of the mapping on open, after
  * validation, so the bounds checked there are the bounds used later.
  */
@@ -25,8 +25,9 @@ struct blz_cache {
     blz_chunk_entry *entries;       /* validated copy of the index */
     const unsigned char *frame_table;
     blz_meta meta;
-    const blz_cache *parent;        /* for a view of some tile rows: the whole cache */
+    const blz_cache *parent;        /* for a view of some tiles: the whole cache */
     int32_t row_offset;             /* a view's first pixel row in the whole frame */
+    int32_t col_offset;             /* a view's first pixel column in the whole frame */
 };
 
 struct blz_chunk_buf {
