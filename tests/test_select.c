@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "query/select.h"
+#include "testutil.h"
 
 static uint32_t counts[BLZ_SELECT_COUNTS];
 
@@ -147,6 +148,21 @@ START_TEST(test_nan_policies)
 }
 END_TEST
 
+/* numpy's median of values with infinite middle values: the mean of the two middle
+ * values (np.median([2, 1, inf, inf]) == inf, np.median([-inf, inf]) is NaN). */
+START_TEST(test_infinite_medians)
+{
+    uint32_t *counts = malloc(BLZ_SELECT_COUNTS * sizeof *counts);
+    float a[] = { INFINITY, INFINITY }, b[] = { 2, 1, INFINITY, INFINITY },
+          c[] = { -INFINITY, INFINITY }, d[] = { 1, -INFINITY, 3, -INFINITY };
+    ck_assert(blz_select_percentile(a, 2, 50, false, counts) == INFINITY);
+    ck_assert(blz_select_percentile(b, 4, 50, false, counts) == INFINITY);
+    ck_assert(isnan(blz_select_percentile(c, 2, 50, false, counts)));
+    ck_assert(blz_select_percentile(d, 4, 50, false, counts) == -INFINITY);
+    free(counts);
+}
+END_TEST
+
 static Suite *select_suite(void)
 {
     Suite *s = suite_create("select");
@@ -154,15 +170,12 @@ static Suite *select_suite(void)
     tcase_add_test(tc, test_every_kind_against_sort);
     tcase_add_test(tc, test_more_values_than_buckets);
     tcase_add_test(tc, test_nan_policies);
+    tcase_add_test(tc, test_infinite_medians);
     suite_add_tcase(s, tc);
     return s;
 }
 
 int main(void)
 {
-    SRunner *sr = srunner_create(select_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_run_suite(select_suite());
 }

@@ -14,9 +14,13 @@
  * selected by counting; other data are spread over at most this many buckets. */
 #define BLZ_SELECT_COUNTS 65536
 
-/* numpy's _lerp: a + (b - a) t, evaluated from b's side when t >= 0.5. */
+/* numpy's _lerp: a + (b - a) t, evaluated from b's side when t >= 0.5. Halfway it is
+ * the mean of the two, as numpy's median computes it, so that a median with an
+ * infinite middle value is that infinity (numpy's percentile would give NaN there). */
 static inline double blz_lerp(double a, double b, double t)
 {
+    if (t == 0.5)
+        return (a + b) / 2;
     double diff = b - a;
     return t >= 0.5 ? b - diff * (1.0 - t) : a + diff * t;
 }
