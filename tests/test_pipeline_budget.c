@@ -185,9 +185,5 @@ static Suite *budget_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(budget_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return tu_run_suite(budget_suite());
 }

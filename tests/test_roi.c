@@ -181,9 +181,5 @@ int main(void)
         fprintf(stderr, "numpy not available: skipping\n");
         return 77;
     }
-    SRunner *sr = srunner_create(roi_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return tu_run_suite(roi_suite());
 }

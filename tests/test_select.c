@@ -152,14 +152,14 @@ END_TEST
  * values (np.median([2, 1, inf, inf]) == inf, np.median([-inf, inf]) is NaN). */
 START_TEST(test_infinite_medians)
 {
-    uint32_t *counts = malloc(BLZ_SELECT_COUNTS * sizeof *counts);
+    uint32_t *scratch = malloc(BLZ_SELECT_COUNTS * sizeof *scratch);
     float a[] = { INFINITY, INFINITY }, b[] = { 2, 1, INFINITY, INFINITY },
           c[] = { -INFINITY, INFINITY }, d[] = { 1, -INFINITY, 3, -INFINITY };
-    ck_assert(blz_select_percentile(a, 2, 50, false, counts) == INFINITY);
-    ck_assert(blz_select_percentile(b, 4, 50, false, counts) == INFINITY);
-    ck_assert(isnan(blz_select_percentile(c, 2, 50, false, counts)));
-    ck_assert(blz_select_percentile(d, 4, 50, false, counts) == -INFINITY);
-    free(counts);
+    ck_assert(blz_select_percentile(a, 2, 50, false, scratch) == INFINITY);
+    ck_assert(blz_select_percentile(b, 4, 50, false, scratch) == INFINITY);
+    ck_assert(isnan(blz_select_percentile(c, 2, 50, false, scratch)));
+    ck_assert(blz_select_percentile(d, 4, 50, false, scratch) == -INFINITY);
+    free(scratch);
 }
 END_TEST
 
