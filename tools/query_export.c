@@ -35,6 +35,14 @@ static bool export_type_ok(const char *path)
     return false;
 }
 
+static int take_export_option(void *args, int c, const char *arg)
+{
+    if (c != 'o')
+        return tool_usage_error("export: unknown option");
+    ((export_args *)args)->output = arg;
+    return 0;
+}
+
 /* Parse argv; -1 after --help. */
 static int parse(int argc, char **argv, export_args *a)
 {
@@ -43,31 +51,11 @@ static int parse(int argc, char **argv, export_args *a)
         { "output", required_argument, NULL, 'o' }, { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
-        if (c == 'h') {
-            fputs(usage_text, stdout);
-            fputs(query_stage_usage, stdout);
-            return -1;
-        }
-        if (c == '?' || c == ':')
-            return tool_usage_error("export: unknown option or missing value '%s'",
-                                    argv[optind - 1]);
-        int st = query_take_option(&a->run, c, optarg);
-        if (st == 1 && c == 'o') {
-            a->output = optarg;
-            st = 0;
-        } else if (st == 1) {
-            st = tool_usage_error("export: unknown option");
-        }
-        if (st != 0)
-            return st;
-    }
-    if (argc - optind != 1)
-        return tool_usage_error("export: expected one CACHE argument");
-    a->cache = argv[optind];
+    static const query_command cmd = { "export", longopts, usage_text, true,
+                                       take_export_option };
+    int st = query_parse(argc, argv, &cmd, &a->run, a, &a->cache);
+    if (st != 0)
+        return st;
     if (!a->output || !export_type_ok(a->output))
         return tool_usage_error("export: -o OUT.blz, OUT.npy or OUT.tif is needed");
     return query_check_stages(&a->run);

@@ -132,6 +132,34 @@ int query_take_option(query_opts *o, int c, const char *arg)
     }
 }
 
+int query_parse(int argc, char **argv, const query_command *cmd, query_opts *o, void *args,
+                const char **cache)
+{
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "o:h", cmd->longopts, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(cmd->usage, stdout);
+            if (cmd->stages)
+                fputs(query_stage_usage, stdout);
+            return -1;
+        }
+        if (c == '?' || c == ':')
+            return tool_usage_error("%s: unknown option or missing value '%s'", cmd->name,
+                                    argv[optind - 1]);
+        int st = query_take_option(o, c, optarg);
+        if (st == 1)
+            st = cmd->take(args, c, optarg);
+        if (st != 0)
+            return st;
+    }
+    if (argc - optind != 1)
+        return tool_usage_error("%s: expected one CACHE argument", cmd->name);
+    *cache = argv[optind];
+    return 0;
+}
+
 int query_open(const query_opts *o, const char *path, blz_cache **cache)
 {
     int st = blz_cache_open(cache, path, o->verify ? BLZ_OPEN_VERIFY : 0);

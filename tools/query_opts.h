@@ -56,6 +56,24 @@ query_opts query_opts_defaults(void);
  * (message printed) when its value is bad. */
 int query_take_option(query_opts *o, int c, const char *arg);
 
+/* A subcommand's own options: 0 when taken, else the exit code (usage error printed). */
+typedef int (*query_option_fn)(void *args, int c, const char *arg);
+
+/* What a subcommand's command line is made of. */
+typedef struct query_command {
+    const char *name;                 /* for messages */
+    const struct option *longopts;    /* its own, the shared and (if any) the stage options */
+    const char *usage;                /* --help text */
+    bool stages;                      /* --help also lists the stage options */
+    query_option_fn take;             /* its own options */
+} query_command;
+
+/* Parse argv: shared and stage options into o, the command's own through
+ * cmd->take(args, ...), the one CACHE argument into *cache. Returns 0, -1 after --help
+ * (printed), or an exit code (usage error printed). */
+int query_parse(int argc, char **argv, const query_command *cmd, query_opts *o, void *args,
+                const char **cache);
+
 /* Whether the stage amounts were given without their stage: usage error printed. */
 int query_check_stages(const query_opts *o);
 

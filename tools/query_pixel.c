@@ -26,8 +26,9 @@ typedef struct pixel_args {
     const char *output, *cache;
 } pixel_args;
 
-static int take_pixel_option(pixel_args *a, int c, const char *arg)
+static int take_pixel_option(void *args, int c, const char *arg)
 {
+    pixel_args *a = args;
     switch (c) {
     case 'o':
         if (!query_table_path_ok(arg))
@@ -53,27 +54,11 @@ static int parse(int argc, char **argv, pixel_args *a)
         { "output", required_argument, NULL, 'o' }, { "at", required_argument, NULL, 'a' },
         { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
     };
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
-        if (c == 'h') {
-            fputs(usage_text, stdout);
-            fputs(query_stage_usage, stdout);
-            return -1;
-        }
-        if (c == '?' || c == ':')
-            return tool_usage_error("pixel: unknown option or missing value '%s'",
-                                    argv[optind - 1]);
-        int st = query_take_option(&a->run, c, optarg);
-        if (st == 1)
-            st = take_pixel_option(a, c, optarg);
-        if (st != 0)
-            return st;
-    }
-    if (argc - optind != 1)
-        return tool_usage_error("pixel: expected one CACHE argument");
-    a->cache = argv[optind];
+    static const query_command cmd = { "pixel", longopts, usage_text, true,
+                                       take_pixel_option };
+    int st = query_parse(argc, argv, &cmd, &a->run, a, &a->cache);
+    if (st != 0)
+        return st;
     if (!a->have_at)
         return tool_usage_error("pixel: --at X,Y is needed");
     return query_check_stages(&a->run);

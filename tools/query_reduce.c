@@ -61,8 +61,9 @@ static int parse_clip(const char *s, blz_image_options *image)
 }
 
 /* Options specific to reductions. */
-static int take_reduce_option(reduce_args *a, int c, const char *arg)
+static int take_reduce_option(void *args, int c, const char *arg)
 {
+    reduce_args *a = args;
     long long n;
     switch (c) {
     case 'o':
@@ -115,28 +116,8 @@ static int parse(int argc, char **argv, reduce_args *a)
         { "colormap", required_argument, NULL, 'm' }, { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
-        if (c == 'h') {
-            fputs(usage_text, stdout);
-            fputs(query_stage_usage, stdout);
-            return -1;
-        }
-        if (c == '?' || c == ':')
-            return tool_usage_error("%s: unknown option or missing value '%s'", argv[0],
-                                    argv[optind - 1]);
-        int st = query_take_option(&a->run, c, optarg);
-        if (st == 1)
-            st = take_reduce_option(a, c, optarg);
-        if (st != 0)
-            return st;
-    }
-    if (argc - optind != 1)
-        return tool_usage_error("%s: expected one CACHE argument", argv[0]);
-    a->cache = argv[optind];
-    return 0;
+    const query_command cmd = { argv[0], longopts, usage_text, true, take_reduce_option };
+    return query_parse(argc, argv, &cmd, &a->run, a, &a->cache);
 }
 
 static int check_args(const reduce_args *a)

@@ -89,8 +89,9 @@ static int add_stats(roi_args *a, const char *arg)
     return st;
 }
 
-static int take_roi_option(roi_args *a, int c, const char *arg)
+static int take_roi_option(void *args, int c, const char *arg)
 {
+    roi_args *a = args;
     if ((c == OPT_RECT || c == OPT_POLYGON) && a->nrois == MAX_ROIS)
         return tool_usage_error("roi: at most %d ROIs", MAX_ROIS);
     switch (c) {
@@ -112,26 +113,11 @@ static int parse(int argc, char **argv, roi_args *a)
         { "stat", required_argument, NULL, OPT_STAT }, { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
-        if (c == 'h') {
-            fputs(usage_text, stdout);
-            fputs(query_stage_usage, stdout);
-            return -1;
-        }
-        if (c == '?' || c == ':')
-            return tool_usage_error("roi: unknown option or missing value '%s'", argv[optind - 1]);
-        int st = query_take_option(&a->run, c, optarg);
-        if (st == 1)
-            st = take_roi_option(a, c, optarg);
-        if (st != 0)
-            return st;
-    }
-    if (argc - optind != 1)
-        return tool_usage_error("roi: expected one CACHE argument");
-    a->cache = argv[optind];
+    static const query_command cmd = { "roi", longopts, usage_text, true,
+                                       take_roi_option };
+    int st = query_parse(argc, argv, &cmd, &a->run, a, &a->cache);
+    if (st != 0)
+        return st;
     if (a->nrois == 0)
         return tool_usage_error("roi: give at least one --rect or --polygon");
     if (!a->output || !query_table_path_ok(a->output))

@@ -72,6 +72,23 @@ static void print_text(const blz_stats_options *o, const blz_stats *s)
 }
 
 /* Parse argv; -1 after --help. */
+typedef struct stats_args {
+    blz_stats_options *options;
+    bool *json;
+} stats_args;
+
+static int take_stats_option(void *args, int c, const char *arg)
+{
+    stats_args *a = args;
+    if (c == 'j') {
+        *a->json = true;
+        return 0;
+    }
+    if (c == 'P')
+        return parse_percentiles(arg, a->options);
+    return tool_usage_error("stats: unknown option");
+}
+
 static int parse(int argc, char **argv, query_opts *run, blz_stats_options *o, bool *json,
                  const char **path)
 {
@@ -80,35 +97,10 @@ static int parse(int argc, char **argv, query_opts *run, blz_stats_options *o, b
         { "percentiles", required_argument, NULL, 'P' }, { "json", no_argument, NULL, 'j' },
         { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
     };
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        int st = query_take_option(run, c, optarg);
-        if (st == 0)
-            continue;
-        if (st != 1)
-            return st;
-        if (c == 'h') {
-            fputs(usage_text, stdout);
-            return -1;
-        }
-        if (c == 'j') {
-            *json = true;
-            st = 0;
-        } else if (c == 'P') {
-            st = parse_percentiles(optarg, o);
-        } else {
-            st = tool_usage_error("stats: unknown option or missing value '%s'",
-                                  argv[optind - 1]);
-        }
-        if (st != 0)
-            return st;
-    }
-    if (argc - optind != 1)
-        return tool_usage_error("stats: expected one CACHE argument");
-    *path = argv[optind];
-    return 0;
+    static const query_command cmd = { "stats", longopts, usage_text, false,
+                                       take_stats_option };
+    stats_args args = { o, json };
+    return query_parse(argc, argv, &cmd, run, &args, path);
 }
 
 int cmd_stats(int argc, char **argv)
