@@ -32,23 +32,17 @@ static const query_cmd commands[] = {
     { "stats", "whole-selection min, max, mean, std, exact percentiles", cmd_stats },
     { "roi", "per-frame statistics of rectangles and polygons (after stages)", cmd_roi },
     { "pixel", "one pixel's time series (after stages)", cmd_pixel },
-    { "export", "the processed frames as a cache (.blz) or a .npy stack", cmd_export },
+    { "export", "the processed frames as a cache (.blz), a .npy or a float TIFF stack", cmd_export },
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 
 static int help(void)
 {
-    printf("usage: blitz-query COMMAND [OPTIONS] CACHE ...\n"
-           "\n"
-           "Query a blitz cache (made by blitz-ingest) tile by tile.\n"
-           "\n"
-           "commands:\n");
+    printf("usage: blitz-query COMMAND [OPTIONS] CACHE ...   (--help, --version)\n"
+           "Query a blitz cache (made by blitz-ingest) tile by tile. Commands:\n");
     for (int i = 0; i < N_COMMANDS; i++)
         printf("  %-10s %s\n", commands[i].name, commands[i].summary);
-    printf("\n"
-           "'blitz-query COMMAND --help' describes a command's options; see blitz-query(1).\n"
-           "  --help      this text\n"
-           "  --version   print the version\n");
+    printf("'blitz-query COMMAND --help' describes a command's options; see blitz-query(1).\n");
     return 0;
 }
 
