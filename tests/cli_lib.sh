@@ -31,11 +31,11 @@ expect() {
     [ "$got" -lt 128 ] || fail "$*: died of signal $((got - 128))"
     if [ "$code" -ne 0 ]; then
         [ "$(wc -l <"$work/err")" -eq 1 ] || fail "$*: stderr is not one line: $(cat "$work/err")"
-        tool=""
+        cli_tool=""
         for arg in "$@"; do
-            case "$(basename -- "$arg")" in blitz-*) tool=$(basename -- "$arg"); break ;; esac
+            case "$(basename -- "$arg")" in blitz-*) cli_tool=$(basename -- "$arg"); break ;; esac
         done
-        grep -q "^$tool: " "$work/err" || fail "$*: message lacks '$tool: '"
+        grep -q "^$cli_tool: " "$work/err" || fail "$*: message lacks '$cli_tool: '"
     fi
 }
 

@@ -4,73 +4,51 @@
 # Every failure must print exactly one line "blitz-ingest: ..." on stderr, exit with its
 # sysexits code, and leave nothing at the output path. A small video made by ffmpeg is
 # ingested end to end and the --json summary is checked field by field with python.
-set -u
-top_builddir=${top_builddir:-.}
-tool="$top_builddir/blitz-ingest"
-work=$(mktemp -d "${TMPDIR:-/tmp}/blitz-ingest-cli-XXXXXX") || exit 99
-trap 'rm -rf "$work"' EXIT
-failures=0
+. "${top_srcdir:-.}/tests/cli_lib.sh"
+tool=$ingest
 
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
 
-# expect CODE DESCRIPTION -- ARGS...: run the tool, check the exit code and that stderr
-# is one line starting with "blitz-ingest: ".
-expect() {
-    code=$1
-    what=$2
-    shift 3
-    "$tool" "$@" >"$work/out" 2>"$work/err"
-    got=$?
-    [ "$got" -eq "$code" ] || fail "$what: exit $got, expected $code ($(cat "$work/err"))"
-    if [ "$code" -ne 0 ]; then
-        [ "$(wc -l <"$work/err")" -eq 1 ] || fail "$what: stderr is not one line"
-        grep -q '^blitz-ingest: ' "$work/err" || fail "$what: message lacks the tool name"
-    fi
-}
 
 /usr/bin/python3 -c 'import numpy as np; np.save("'"$work"'/a.npy", np.arange(4*6*5, dtype="<u2").reshape(4, 6, 5))' ||
     exit 99
 
-expect 66 "missing input" -- "$work/none.npy" -o "$work/x.blz"
+expect 66 "$tool" "$work/none.npy" -o "$work/x.blz"
 : >"$work/empty.mp4"
-expect 65 "empty input" -- "$work/empty.mp4" -o "$work/x.blz"
+expect 65 "$tool" "$work/empty.mp4" -o "$work/x.blz"
 grep -q 'empty.mp4: empty file' "$work/err" || fail "empty input: $(cat "$work/err")"
 rm "$work/empty.mp4"
-expect 64 "no output" -- "$work/a.npy"
-expect 64 "no input" -- -o "$work/x.blz"
-expect 64 "unknown option" -- "$work/a.npy" -o "$work/x.blz" --bogus
-expect 64 "bad codec" -- "$work/a.npy" -o "$work/x.blz" --codec zip
-expect 64 "bad frames" -- "$work/a.npy" -o "$work/x.blz" --frames 5:2
-expect 64 "bad chunk" -- "$work/a.npy" -o "$work/x.blz" --chunk 32x64
-expect 64 "scale and size" -- "$work/a.npy" -o "$work/x.blz" --scale 0.5 --size 2x2
-expect 64 "bad axes" -- "$work/a.npy" -o "$work/x.blz" --axes TXY
-expect 64 "crop outside" -- "$work/a.npy" -o "$work/x.blz" --crop 3,0,4,2
-expect 64 "budget too small" -- "$work/a.npy" -o "$work/x.blz" --ram-budget 100
-expect 73 "missing folder" -- "$work/a.npy" -o "$work/no/such/dir/x.blz"
+expect 64 "$tool" "$work/a.npy"
+expect 64 "$tool" -o "$work/x.blz"
+expect 64 "$tool" "$work/a.npy" -o "$work/x.blz" --bogus
+expect 64 "$tool" "$work/a.npy" -o "$work/x.blz" --codec zip
+expect 64 "$tool" "$work/a.npy" -o "$work/x.blz" --frames 5:2
+expect 64 "$tool" "$work/a.npy" -o "$work/x.blz" --chunk 32x64
+expect 64 "$tool" "$work/a.npy" -o "$work/x.blz" --scale 0.5 --size 2x2
+expect 64 "$tool" "$work/a.npy" -o "$work/x.blz" --axes TXY
+expect 64 "$tool" "$work/a.npy" -o "$work/x.blz" --crop 3,0,4,2
+expect 64 "$tool" "$work/a.npy" -o "$work/x.blz" --ram-budget 100
+expect 73 "$tool" "$work/a.npy" -o "$work/no/such/dir/x.blz"
 [ -e "$work/x.blz" ] && fail "a failed ingest left $work/x.blz"
 
-expect 0 "npy ingest" -- "$work/a.npy" -o "$work/x.blz" --quiet
-expect 73 "existing output" -- "$work/a.npy" -o "$work/x.blz"
-expect 0 "--force replaces" -- "$work/a.npy" -o "$work/x.blz" --force --quiet --frames 1:3
+expect 0 "$tool" "$work/a.npy" -o "$work/x.blz" --quiet
+expect 73 "$tool" "$work/a.npy" -o "$work/x.blz"
+expect 0 "$tool" "$work/a.npy" -o "$work/x.blz" --force --quiet --frames 1:3
 [ "$(ls "$work" | wc -l)" -eq 4 ] || fail "temporary files left: $(ls "$work")"
 
-expect 0 "--help" -- --help
+expect 0 "$tool" --help
 [ "$(wc -l <"$work/out")" -le 24 ] || fail "--help is longer than 24 lines"
 for opt in --stream --rgb --keep-luma-range --axes --frames --scale --size --crop \
            --transpose --flip-x --flip-y --codec --chunk --threads --ram-budget --force \
            --skip-bad --quiet --json --version; do
     grep -q -- "$opt" "$work/out" || fail "--help does not mention $opt"
 done
-expect 0 "--version" -- --version
+expect 0 "$tool" --version
 grep -q '^blitz-ingest [0-9]' "$work/out" || fail "--version: $(cat "$work/out")"
 
 # A small video end to end, with frame selection, resize and crop.
 ffmpeg -v error -f lavfi -i testsrc2=s=64x48:r=25 -frames:v 20 -c:v ffv1 -pix_fmt gray \
     "$work/v.mkv" || exit 99
-expect 0 "video ingest" -- "$work/v.mkv" -o "$work/v.blz" --frames 2:17:5 --scale 0.5 \
+expect 0 "$tool" "$work/v.mkv" -o "$work/v.blz" --frames 2:17:5 --scale 0.5 \
     --crop 4,2,20,16 --transpose --codec lz4 --json
 /usr/bin/python3 - "$work/out" "$work/v.blz" <<'EOF' || fail "--json summary: $(cat "$work/out")"
 import json, os, sys
@@ -114,4 +92,4 @@ got=$?
 ls "$work" | grep -q big.blz && fail "SIGTERM left a file: $(ls "$work")"
 grep -q 'cancelled' "$work/err" || fail "SIGTERM: no message ($(cat "$work/err"))"
 
-exit $((failures > 0))
+finish

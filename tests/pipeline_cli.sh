@@ -4,12 +4,9 @@
 # polygons and ROIs outside the frame), one line on stderr, nothing left behind on
 # failure; the CSV layout of roi and pixel (frame, timestamp, values); and values checked against numpy computing
 # the fixture's frames from their formula (frame t, value index i: (i // 16 + t) % 200).
-set -u
-query="$top_builddir/blitz-query"
+. "${top_srcdir:-.}/tests/cli_lib.sh"
 fixture="$top_builddir/tests/test_cache_fixture"
-dir=$(mktemp -d "${TMPDIR:-/tmp}/blitz-pipeline-cli-XXXXXX") || exit 1
-trap 'rm -rf "$dir"' EXIT
-failed=0
+dir=$work
 
 "$fixture" "$dir/c.blz" 12 20 30 1 lz4 || { echo "cannot make the fixture"; exit 1; }
 /usr/bin/python3 -c "
@@ -18,21 +15,6 @@ np.save('$dir/wrong.npy', np.ones((20, 31), np.float32))
 np.save('$dir/bg.npy', np.arange(600, dtype=np.float32).reshape(20, 30) % 7)
 " || { echo "cannot make the images"; exit 1; }
 
-expect() {
-    want=$1
-    shift
-    "$@" >"$dir/out" 2>"$dir/err"
-    got=$?
-    if [ "$got" -ne "$want" ]; then
-        echo "FAIL: $* exited $got, expected $want"
-        cat "$dir/err"
-        failed=1
-    elif [ "$want" -ne 0 ] && [ "$(wc -l <"$dir/err")" -ne 1 ]; then
-        echo "FAIL: $*: expected one line on stderr"
-        cat "$dir/err"
-        failed=1
-    fi
-}
 
 c="$dir/c.blz"
 for ref in mean:5 mean:5:2 frobnicate:0:3 sliding:mean sliding:mean:0 sliding:avg:3 \
@@ -60,9 +42,7 @@ expect 64 "$query" export "$c" -o "$dir/x.png"
 expect 64 "$query" export "$c" --subtract mean --ram-budget 2K -o "$dir/x.blz"
 expect 73 "$query" export "$c" -o "$dir/no/such/x.blz"
 if [ "$(ls "$dir" | grep -v -e '^c.blz$' -e '^out$' -e '^err$' -e '^wrong.npy$' -e '^bg.npy$')" != "" ]; then
-    echo "FAIL: failed commands left files behind:"
-    ls -a "$dir"
-    failed=1
+    fail "failed commands left files behind: $(ls -a "$dir")"
 fi
 
 expect 0 "$query" max "$c" --subtract mean:0:4 --divide "$dir/bg.npy" --divide-amount 0.5 \
@@ -76,11 +56,11 @@ expect 0 "$query" pixel "$c" --at 17,4 --abs --offset -50
 mv "$dir/out" "$dir/pixel.csv"
 expect 0 "$query" export "$c" --subtract median:0:12 --clamp -3,3 -o "$dir/e.blz"
 expect 0 "$query" export "$dir/e.blz" -o "$dir/e.npy"
-"$query" info "$dir/e.blz" >"$dir/info" || failed=1
+"$query" info "$dir/e.blz" >"$dir/info" || fail "see above"
 grep -q "pipeline = --subtract median:0:12 --clamp -3,3" "$dir/info" || {
-    echo "FAIL: the exported cache does not record its pipeline"; cat "$dir/info"; failed=1; }
+    echo "FAIL: the exported cache does not record its pipeline"; cat "$dir/info"; fail "see above"; }
 
-/usr/bin/python3 - "$dir" <<'PY' || failed=1
+/usr/bin/python3 - "$dir" <<'PY' || fail "see above"
 import csv, sys
 import numpy as np
 d = sys.argv[1]
@@ -128,4 +108,4 @@ e = np.load(d + '/e.npy')
 assert e.dtype == np.float32 and e.shape == (12, 20, 30)
 assert np.array_equal(e, f32(np.clip(x - np.median(x, 0), -3, 3)))
 PY
-exit $failed
+finish

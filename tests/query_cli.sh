@@ -3,30 +3,12 @@
 # exit codes for bad input (64 usage, 66 no input), nothing written on failure, and
 # results checked against numpy computing the fixture's values from their formula
 # (frame t, value index i: (i // 16 + t) % 200; see tests/test_cache_util.c).
-set -u
-query="$top_builddir/blitz-query"
+. "${top_srcdir:-.}/tests/cli_lib.sh"
 fixture="$top_builddir/tests/test_cache_fixture"
-dir=$(mktemp -d "${TMPDIR:-/tmp}/blitz-query-cli-XXXXXX") || exit 1
-trap 'rm -rf "$dir"' EXIT
-failed=0
+dir=$work
 
 "$fixture" "$dir/c.blz" 10 20 30 3 lz4 || { echo "cannot make the fixture"; exit 1; }
 
-expect() {
-    want=$1
-    shift
-    "$@" >"$dir/out" 2>"$dir/err"
-    got=$?
-    if [ "$got" -ne "$want" ]; then
-        echo "FAIL: $* exited $got, expected $want"
-        cat "$dir/err"
-        failed=1
-    elif [ "$want" -ne 0 ] && [ "$(wc -l <"$dir/err")" -ne 1 ]; then
-        echo "FAIL: $*: expected one line on stderr"
-        cat "$dir/err"
-        failed=1
-    fi
-}
 
 c="$dir/c.blz"
 expect 64 "$query" frobnicate "$c" -o "$dir/x.npy"
@@ -45,9 +27,7 @@ expect 64 "$query" mean "$c" -o "$dir/x.npy" --ram-budget 1K
 expect 64 "$query" stats "$c" --percentiles 101
 expect 73 "$query" mean "$c" -o "$dir/no/such/x.npy"
 if [ "$(ls "$dir" | grep -v -e '^c.blz$' -e '^out$' -e '^err$')" != "" ]; then
-    echo "FAIL: failed commands left files behind:"
-    ls -a "$dir"
-    failed=1
+    fail "failed commands left files behind: $(ls -a "$dir")"
 fi
 
 expect 0 "$query" mean "$c" --frames 1:10:2 -o "$dir/mean.npy" --double
@@ -56,7 +36,7 @@ expect 0 "$query" argmax "$c" -o "$dir/argmax.npy" --ram-budget 300K
 expect 0 "$query" max "$c" -o "$dir/max.png" --clip 1,99
 expect 0 "$query" stats "$c" --json --percentiles 0,50,99.65
 mv "$dir/out" "$dir/stats.json"
-/usr/bin/python3 - "$dir" <<'PY' || failed=1
+/usr/bin/python3 - "$dir" <<'PY' || fail "see above"
 import json, sys
 import numpy as np
 d = sys.argv[1]
@@ -73,10 +53,10 @@ assert abs(s['mean'] - a.mean()) < 1e-9 and abs(s['std'] - a.std()) < 1e-9
 for p in (0, 50, 99.65):
     assert s['percentiles']['%g' % p] == np.percentile(a, p), p
 PY
-[ -s "$dir/p30.tif" ] && [ -s "$dir/max.png" ] || { echo "FAIL: missing outputs"; failed=1; }
+[ -s "$dir/p30.tif" ] && [ -s "$dir/max.png" ] || { fail "missing outputs"; }
 
-"$query" median "$c" --explain --ram-budget 64M >"$dir/plan" || failed=1
+"$query" median "$c" --explain --ram-budget 64M >"$dir/plan" || fail "see above"
 grep -q "resident memory" "$dir/plan" && grep -q "gather groups" "$dir/plan" || {
-    echo "FAIL: --explain output"; cat "$dir/plan"; failed=1; }
-[ ! -e "$dir/x.npy" ] || { echo "FAIL: --explain wrote output"; failed=1; }
-exit $failed
+    echo "FAIL: --explain output"; cat "$dir/plan"; fail "see above"; }
+[ ! -e "$dir/x.npy" ] || { fail "--explain wrote output"; }
+finish
