@@ -5,8 +5,6 @@ TESTS += tests/test_fuzz_regressions
 tests_test_fuzz_regressions_SOURCES = tests/test_fuzz_regressions.c tests/fuzz/targets.c \
 	tests/fuzz/targets.h
 tests_test_fuzz_regressions_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
-tests_test_fuzz_regressions_CFLAGS = $(TEST_CFLAGS)
-tests_test_fuzz_regressions_LDADD = $(TEST_LIBS)
 EXTRA_DIST += tests/fuzz/regressions
 
 if BLZ_FUZZ

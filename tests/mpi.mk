@@ -3,7 +3,6 @@
 # (configure --with-mpi).
 check_PROGRAMS += tests/test_bands
 TESTS += tests/test_bands
-tests_test_bands_SOURCES = tests/test_bands.c
 tests_test_bands_CFLAGS = $(TEST_CFLAGS) -pthread
 tests_test_bands_LDADD = $(QUERY_TEST_LIBS)
 tests_test_bands_LDFLAGS = -pthread

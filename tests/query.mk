@@ -1,18 +1,14 @@
 # tests/query.mk: suites of the reductions, the page-budget scheduler and the outputs.
 check_LTLIBRARIES += tests/libreducefixture.la
 tests_libreducefixture_la_SOURCES = tests/test_reduce_fixture.c tests/test_reduce_fixture.h
-tests_libreducefixture_la_CFLAGS = $(TEST_CFLAGS)
 QUERY_TEST_LIBS = tests/libreducefixture.la $(TEST_LIBS)
 
 check_PROGRAMS += tests/test_reduce
 TESTS += tests/test_reduce
-tests_test_reduce_SOURCES = tests/test_reduce.c
-tests_test_reduce_CFLAGS = $(TEST_CFLAGS)
 tests_test_reduce_LDADD = $(QUERY_TEST_LIBS)
 
 check_PROGRAMS += tests/test_outputs
 TESTS += tests/test_outputs
-tests_test_outputs_SOURCES = tests/test_outputs.c
 tests_test_outputs_CFLAGS = $(TEST_CFLAGS) $(TIFF_CFLAGS)
 tests_test_outputs_LDADD = $(TEST_LIBS) $(TIFF_LIBS)
 
@@ -21,26 +17,18 @@ TESTS += tests/query_cli.sh
 
 check_PROGRAMS += tests/test_budget
 TESTS += tests/test_budget
-tests_test_budget_SOURCES = tests/test_budget.c
-tests_test_budget_CFLAGS = $(TEST_CFLAGS)
 tests_test_budget_LDADD = $(QUERY_TEST_LIBS)
 
 check_PROGRAMS += tests/test_pipeline
 TESTS += tests/test_pipeline
-tests_test_pipeline_SOURCES = tests/test_pipeline.c
-tests_test_pipeline_CFLAGS = $(TEST_CFLAGS)
 tests_test_pipeline_LDADD = $(QUERY_TEST_LIBS)
 
 check_PROGRAMS += tests/test_sliding
 TESTS += tests/test_sliding
-tests_test_sliding_SOURCES = tests/test_sliding.c
-tests_test_sliding_CFLAGS = $(TEST_CFLAGS)
 tests_test_sliding_LDADD = $(QUERY_TEST_LIBS)
 
 check_PROGRAMS += tests/test_roi
 TESTS += tests/test_roi
-tests_test_roi_SOURCES = tests/test_roi.c
-tests_test_roi_CFLAGS = $(TEST_CFLAGS)
 tests_test_roi_LDADD = $(QUERY_TEST_LIBS)
 
 dist_check_SCRIPTS += tests/pipeline_cli.sh
@@ -48,12 +36,7 @@ TESTS += tests/pipeline_cli.sh
 
 check_PROGRAMS += tests/test_pipeline_budget
 TESTS += tests/test_pipeline_budget
-tests_test_pipeline_budget_SOURCES = tests/test_pipeline_budget.c
-tests_test_pipeline_budget_CFLAGS = $(TEST_CFLAGS)
 tests_test_pipeline_budget_LDADD = $(QUERY_TEST_LIBS)
 
 check_PROGRAMS += tests/test_select
 TESTS += tests/test_select
-tests_test_select_SOURCES = tests/test_select.c
-tests_test_select_CFLAGS = $(TEST_CFLAGS)
-tests_test_select_LDADD = $(TEST_LIBS)

@@ -1,8 +1,6 @@
 # tests/reliability.mk: damage, crash, bad-input and read-only-node tests (docs/RELIABILITY.md).
 check_PROGRAMS += tests/test_bitflips
 TESTS += tests/test_bitflips
-tests_test_bitflips_SOURCES = tests/test_bitflips.c
-tests_test_bitflips_CFLAGS = $(TEST_CFLAGS)
 tests_test_bitflips_LDADD = $(CACHE_TEST_LIBS)
 dist_check_SCRIPTS += tests/reliability_crash.sh
 TESTS += tests/reliability_crash.sh
