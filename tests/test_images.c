@@ -18,19 +18,11 @@
 
 enum { W = 24, H = 16 };
 
-static char *tmp;
-
+/* Each test gets a fresh folder (tu_dir); the fixtures need the ffmpeg command line. */
 static void setup(void)
 {
     ck_assert(tu_have_ffmpeg());
-    tmp = tu_tmpdir();
-    ck_assert(tmp != NULL);
-}
-
-static void teardown(void)
-{
-    tu_rmtree(tmp);
-    free(tmp);
+    tu_dir_setup();
 }
 
 static blz_source_options default_options(void)
@@ -75,7 +67,7 @@ static void make_image(const char *path, const char *pix_fmt, const void *raw, s
 /* ffmpeg's decode of an image to pix_fmt. */
 static unsigned char *ffmpeg_decode(const char *image, const char *pix_fmt, size_t *n)
 {
-    char *out = tu_fmt("%s/ref.raw", tmp);
+    char *out = tu_fmt("%s/ref.raw", tu_dir);
     ck_assert_int_eq(tu_sh("ffmpeg -v error -y -i %s -f rawvideo -pix_fmt %s %s", image,
                            pix_fmt, out), 0);
     unsigned char *data = slurp(out, n);
@@ -124,13 +116,13 @@ START_TEST(test_folder_natural_order_gray16)
 {
     int seeds[] = { 1, 2, 10 };
     for (size_t k = 0; k < 3; k++) {
-        char *path = tu_fmt("%s/frame%d.png", tmp, seeds[k]);
+        char *path = tu_fmt("%s/frame%d.png", tu_dir, seeds[k]);
         make_gray16(path, seeds[k]);
         free(path);
     }
-    char *stray = tu_fmt("%s/notes.txt", tmp);
+    char *stray = tu_fmt("%s/notes.txt", tu_dir);
     spit(stray, "x", 1);
-    const char *inputs[] = { tmp };
+    const char *inputs[] = { tu_dir };
     blz_source_options o = default_options();
     blz_source *s;
     ck_assert_int_eq(blz_images_open(&s, inputs, 1, &o), 0);
@@ -157,18 +149,18 @@ START_TEST(test_glob_and_list)
     int seeds[] = { 3, 9, 12, 100 };
     char *paths[4];
     for (size_t k = 0; k < 4; k++) {
-        paths[k] = tu_fmt("%s/img_%d.png", tmp, seeds[k]);
+        paths[k] = tu_fmt("%s/img_%d.png", tu_dir, seeds[k]);
         make_gray16(paths[k], seeds[k]);
     }
-    char *other = tu_fmt("%s/zzz_7.png", tmp);
+    char *other = tu_fmt("%s/zzz_7.png", tu_dir);
     make_gray16(other, 7);
-    char *pattern_path = tu_fmt("%s/img_*.png", tmp);
+    char *pattern_path = tu_fmt("%s/img_*.png", tu_dir);
     const char *glob_input[] = { pattern_path };
     expect_gray16_sequence(glob_input, 1, seeds, 4, 2);
     const char *list[] = { paths[3], other, paths[0] };
     int list_seeds[] = { 100, 7, 3 };
     expect_gray16_sequence(list, 3, list_seeds, 3, 2);
-    char *nothing = tu_fmt("%s/none_*.png", tmp);
+    char *nothing = tu_fmt("%s/none_*.png", tu_dir);
     const char *no_match[] = { nothing };
     blz_source *s;
     blz_source_options o = default_options();
@@ -189,11 +181,11 @@ START_TEST(test_batches_and_unwanted)
     int seeds[N];
     for (int k = 0; k < N; k++) {
         seeds[k] = 5 * k + 1;
-        char *path = tu_fmt("%s/f%03d.png", tmp, k);
+        char *path = tu_fmt("%s/f%03d.png", tu_dir, k);
         make_gray16(path, seeds[k]);
         free(path);
     }
-    const char *inputs[] = { tmp };
+    const char *inputs[] = { tu_dir };
     for (int threads = 1; threads <= 3; threads++) {
         blz_source_options o = default_options();
         o.threads = threads;
@@ -239,7 +231,7 @@ START_TEST(test_color_formats)
                 raw[i] = (unsigned char)ref[i];
             }
         }
-        char *path = tu_fmt("%s/%s", tmp, cases[c].name);
+        char *path = tu_fmt("%s/%s", tu_dir, cases[c].name);
         make_image(path, cases[c].pix_fmt, raw, n * (size_t)bytes, W, H);
         const char *inputs[] = { path };
         int bgr = strcmp(cases[c].pix_fmt, "bgr24") == 0;
@@ -275,7 +267,7 @@ END_TEST
 /* A palette PNG against ffmpeg's rgb24 decode of it, through the gray formula. */
 START_TEST(test_palette_png)
 {
-    char *path = tu_fmt("%s/pal.png", tmp);
+    char *path = tu_fmt("%s/pal.png", tu_dir);
     ck_assert_int_eq(tu_sh("ffmpeg -v error -f lavfi -i testsrc2=s=%dx%d -frames:v 1 "
                            "-pix_fmt pal8 %s", W, H, path), 0);
     size_t n;
@@ -302,19 +294,19 @@ END_TEST
 START_TEST(test_jpeg_against_ffmpeg)
 {
     for (int k = 0; k < 3; k++) {
-        char *path = tu_fmt("%s/shot%d.jpg", tmp, k + 1);
+        char *path = tu_fmt("%s/shot%d.jpg", tu_dir, k + 1);
         ck_assert_int_eq(tu_sh("ffmpeg -v error -f lavfi -i testsrc2=s=%dx%d -vf "
                                "\"trim=start_frame=%d\" -frames:v 1 %s", W, H, 5 * k, path), 0);
         free(path);
     }
-    const char *inputs[] = { tmp };
+    const char *inputs[] = { tu_dir };
     blz_source_options o = default_options();
     blz_source *s;
     blz_frame f;
     ck_assert_int_eq(blz_images_open(&s, inputs, 1, &o), 0);
     ck_assert_str_eq(s->info.codec, "mjpeg");
     for (int k = 0; k < 3; k++) {
-        char *path = tu_fmt("%s/shot%d.jpg", tmp, k + 1);
+        char *path = tu_fmt("%s/shot%d.jpg", tu_dir, k + 1);
         size_t n;
         unsigned char *ref = ffmpeg_decode(path, "gray", &n);
         ck_assert_int_eq(n, (size_t)W * H);
@@ -331,13 +323,13 @@ END_TEST
 /* A file of another size, or another depth: refused, naming it and both sizes. */
 START_TEST(test_mismatches_refused)
 {
-    char *a = tu_fmt("%s/a1.png", tmp), *b = tu_fmt("%s/a2.png", tmp);
-    char *c = tu_fmt("%s/a3.png", tmp);
+    char *a = tu_fmt("%s/a1.png", tu_dir), *b = tu_fmt("%s/a2.png", tu_dir);
+    char *c = tu_fmt("%s/a3.png", tu_dir);
     make_gray16(a, 1);
     make_gray16(b, 2);
     uint16_t small[(W / 2) * H] = { 0 };
     make_image(c, "gray16le", small, sizeof small, W / 2, H);
-    const char *inputs[] = { tmp };
+    const char *inputs[] = { tu_dir };
     blz_source_options o = default_options();
     blz_source *s;
     blz_frame f;
@@ -370,14 +362,14 @@ START_TEST(test_damaged_file)
     int seeds[] = { 1, 2, 3, 4 };
     char *paths[4];
     for (int k = 0; k < 4; k++) {
-        paths[k] = tu_fmt("%s/p%d.png", tmp, k + 1);
+        paths[k] = tu_fmt("%s/p%d.png", tu_dir, k + 1);
         make_gray16(paths[k], seeds[k]);
     }
     size_t n;
     unsigned char *bytes = slurp(paths[2], &n);
     spit(paths[2], bytes, n / 3);
     free(bytes);
-    const char *inputs[] = { tmp };
+    const char *inputs[] = { tu_dir };
     blz_source_options o = default_options();
     blz_source *s;
     blz_frame f;
@@ -408,14 +400,14 @@ START_TEST(test_listing_errors)
 {
     blz_source_options o = default_options();
     blz_source *s;
-    const char *inputs[] = { tmp };
+    const char *inputs[] = { tu_dir };
     ck_assert_int_eq(blz_images_open(&s, inputs, 1, &o), BLZ_ERR_EMPTY);
-    ck_assert_ptr_nonnull(strstr(blz_errmsg(), tmp));
-    char *missing = tu_fmt("%s/missing.png", tmp);
+    ck_assert_ptr_nonnull(strstr(blz_errmsg(), tu_dir));
+    char *missing = tu_fmt("%s/missing.png", tu_dir);
     const char *list[] = { missing };
     ck_assert_int_eq(blz_images_open(&s, list, 1, &o), BLZ_ERR_NOENT);
     ck_assert_ptr_nonnull(strstr(blz_errmsg(), missing));
-    char *odd = tu_fmt("%s/frame.xyz", tmp);
+    char *odd = tu_fmt("%s/frame.xyz", tu_dir);
     spit(odd, "x", 1);
     list[0] = odd;
     ck_assert_int_eq(blz_images_open(&s, list, 1, &o), BLZ_ERR_UNSUPPORTED);
@@ -453,7 +445,7 @@ static Suite *images_suite(void)
 {
     Suite *s = suite_create("images");
     TCase *tc = tcase_create("sequence");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, setup, tu_dir_teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_folder_natural_order_gray16);
     tcase_add_test(tc, test_glob_and_list);

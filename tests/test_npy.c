@@ -14,21 +14,8 @@
 #include "blitz/npy.h"
 #include "testutil.h"
 
-static char *dir;
 
-static void setup(void)
-{
-    dir = tu_tmpdir();
-    ck_assert_ptr_nonnull(dir);
-}
-
-static void teardown(void)
-{
-    tu_rmtree(dir);
-    free(dir);
-}
-
-/* numpy writes dir/a.npy of dtype with values i*7 % 101 - 40 (clipped at 0 for unsigned). */
+/* numpy writes tu_dir/a.npy of dtype with values i*7 % 101 - 40 (clipped at 0 for unsigned). */
 static void numpy_save(const char *dtype, const char *shape, int fortran)
 {
     char *prog = tu_fmt(
@@ -39,7 +26,7 @@ static void numpy_save(const char *dtype, const char *shape, int fortran)
         "v=np.clip(v,0,None) if dt.kind=='u' else v\n"
         "a=v.astype(dt)\n"
         "a=np.asfortranarray(a) if %d else a\n"
-        "np.save('%s/a.npy', a)\n", shape, dtype, fortran, dir);
+        "np.save('%s/a.npy', a)\n", shape, dtype, fortran, tu_dir);
     ck_assert_int_eq(tu_python(prog), 0);
     free(prog);
 }
@@ -47,7 +34,7 @@ static void numpy_save(const char *dtype, const char *shape, int fortran)
 static void check_load(const char *dtype, int expect_dtype, int fortran)
 {
     numpy_save(dtype, "(3,4,5)", fortran);
-    char *path = tu_fmt("%s/a.npy", dir);
+    char *path = tu_fmt("%s/a.npy", tu_dir);
     blz_npy_header h;
     double *v;
     ck_assert_int_eq(blz_npy_load(path, &h, &v), BLZ_OK);
@@ -93,7 +80,7 @@ START_TEST(write_read_by_numpy)
         d[i] = (double)i / 3.0;
     }
     int64_t shape[3] = {2, 3, 2};
-    char *pf = tu_fmt("%s/f.npy", dir), *pd = tu_fmt("%s/d.npy", dir);
+    char *pf = tu_fmt("%s/f.npy", tu_dir), *pd = tu_fmt("%s/d.npy", tu_dir);
     ck_assert_int_eq(blz_npy_write(pf, BLZ_DTYPE_F32, f, 3, shape), BLZ_OK);
     ck_assert_int_eq(blz_npy_write(pd, BLZ_DTYPE_F64, d, 3, shape), BLZ_OK);
     char *prog = tu_fmt(
@@ -105,7 +92,7 @@ START_TEST(write_read_by_numpy)
         "assert (f==(i.astype(np.float32)*np.float32(0.5)-2)).all()\n"
         "assert (d==i/3.0).all()\n", pf, pd);
     ck_assert_int_eq(tu_python(prog), 0);
-    ck_assert_int_eq(tu_count_entries(dir), 2);
+    ck_assert_int_eq(tu_count_entries(tu_dir), 2);
     free(prog);
     free(pf);
     free(pd);
@@ -154,8 +141,8 @@ START_TEST(truncated_data_refused)
     if (!tu_have_numpy())
         return;
     numpy_save("<f4", "(10,10)", 0);
-    ck_assert_int_eq(tu_sh("truncate -s -4 %s/a.npy", dir), 0);
-    char *path = tu_fmt("%s/a.npy", dir);
+    ck_assert_int_eq(tu_sh("truncate -s -4 %s/a.npy", tu_dir), 0);
+    char *path = tu_fmt("%s/a.npy", tu_dir);
     blz_npy_header h;
     ck_assert_int_eq(blz_npy_read_header(path, &h), BLZ_ERR_FORMAT);
     ck_assert_ptr_nonnull(strstr(blz_errmsg(), "a.npy"));
@@ -167,7 +154,7 @@ int main(void)
 {
     Suite *s = suite_create("npy");
     TCase *tc = tcase_create("npy");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, tu_dir_setup, tu_dir_teardown);
     tcase_add_test(tc, load_every_dtype);
     tcase_add_test(tc, write_read_by_numpy);
     tcase_add_test(tc, hostile_headers);

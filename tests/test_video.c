@@ -106,19 +106,11 @@ static unsigned pattern(int frame, int y, int x, unsigned modulus)
     return (unsigned)((frame * 7919u + (unsigned)y * 131u + (unsigned)x * 17u + 5u) % modulus);
 }
 
-static char *tmp;
-
+/* Each test gets a fresh folder (tu_dir); the fixtures need the ffmpeg command line. */
 static void setup(void)
 {
     ck_assert(tu_have_ffmpeg());
-    tmp = tu_tmpdir();
-    ck_assert(tmp != NULL);
-}
-
-static void teardown(void)
-{
-    tu_rmtree(tmp);
-    free(tmp);
+    tu_dir_setup();
 }
 
 /* Raw gray16le frames with pattern values, encoded to FFV1. */
@@ -129,7 +121,7 @@ START_TEST(test_gray16_ffv1_exact)
         for (int y = 0; y < H; y++)
             for (int x = 0; x < W; x++)
                 raw[f][y][x] = (uint16_t)pattern(f, y, x, 65536);
-    char *raw_path = tu_fmt("%s/g16.raw", tmp), *video = tu_fmt("%s/g16.mkv", tmp);
+    char *raw_path = tu_fmt("%s/g16.raw", tu_dir), *video = tu_fmt("%s/g16.mkv", tu_dir);
     spit(raw_path, raw, sizeof raw);
     ck_assert_int_eq(tu_sh("ffmpeg -v error -f rawvideo -pix_fmt gray16le -s %dx%d -r 25 "
                            "-i %s -c:v ffv1 %s", W, H, raw_path, video), 0);
@@ -168,7 +160,7 @@ START_TEST(test_gray8_ffv1_exact_and_unwanted)
         for (int y = 0; y < H; y++)
             for (int x = 0; x < W; x++)
                 raw[f][y][x] = (uint8_t)pattern(f, y, x, 256);
-    char *raw_path = tu_fmt("%s/g8.raw", tmp), *video = tu_fmt("%s/g8.avi", tmp);
+    char *raw_path = tu_fmt("%s/g8.raw", tu_dir), *video = tu_fmt("%s/g8.avi", tu_dir);
     spit(raw_path, raw, sizeof raw);
     ck_assert_int_eq(tu_sh("ffmpeg -v error -f rawvideo -pix_fmt gray -s %dx%d -i %s "
                            "-c:v ffv1 %s", W, H, raw_path, video), 0);
@@ -206,7 +198,7 @@ START_TEST(test_rgb24_gray_formula_and_rgb)
             for (int x = 0; x < W; x++)
                 for (int c = 0; c < 3; c++)
                     raw[f][y][x][c] = (uint8_t)pattern(f + 3 * c, y, x + 11 * c, 256);
-    char *raw_path = tu_fmt("%s/rgb.raw", tmp), *video = tu_fmt("%s/rgb.mkv", tmp);
+    char *raw_path = tu_fmt("%s/rgb.raw", tu_dir), *video = tu_fmt("%s/rgb.mkv", tu_dir);
     spit(raw_path, raw, sizeof raw);
     ck_assert_int_eq(tu_sh("ffmpeg -v error -f rawvideo -pix_fmt rgb24 -s %dx%d -i %s "
                            "-c:v png %s", W, H, raw_path, video), 0);
@@ -248,7 +240,7 @@ START_TEST(test_yuv10_luma_range)
         for (int i = 0; i < 2 * CW * CH; i++)
             raw[f][W * H + i] = (uint16_t)(400 + i % 200);
     }
-    char *raw_path = tu_fmt("%s/y10.raw", tmp), *video = tu_fmt("%s/y10.mkv", tmp);
+    char *raw_path = tu_fmt("%s/y10.raw", tu_dir), *video = tu_fmt("%s/y10.mkv", tu_dir);
     spit(raw_path, raw, sizeof raw);
     ck_assert_int_eq(tu_sh("ffmpeg -v error -f rawvideo -pix_fmt yuv420p10le -s %dx%d -i %s "
                            "-c:v ffv1 %s", W, H, raw_path, video), 0);
@@ -273,7 +265,7 @@ START_TEST(test_yuv10_luma_range)
     decoded_free(&kept);
     decoded_free(&expanded);
     /* R,G,B: ffmpeg's rgb48le decode on the 10-bit scale. */
-    char *ref_path = tu_fmt("%s/y10-rgb48.raw", tmp);
+    char *ref_path = tu_fmt("%s/y10-rgb48.raw", tu_dir);
     ck_assert_int_eq(tu_sh("ffmpeg -v error -i %s -f rawvideo -pix_fmt rgb48le %s", video,
                            ref_path), 0);
     size_t n;
@@ -298,7 +290,7 @@ END_TEST
 /* ffmpeg's raw decode of video to pix_fmt, as a malloc'd byte array of size *n. */
 static unsigned char *ffmpeg_decode(const char *video, const char *pix_fmt, size_t *n)
 {
-    char *out = tu_fmt("%s/ref-%s.raw", tmp, pix_fmt);
+    char *out = tu_fmt("%s/ref-%s.raw", tu_dir, pix_fmt);
     ck_assert_int_eq(tu_sh("ffmpeg -v error -y -i %s -f rawvideo -pix_fmt %s %s", video,
                            pix_fmt, out), 0);
     unsigned char *data = slurp(out, n);
@@ -315,7 +307,7 @@ START_TEST(test_h264_against_ffmpeg)
     enum { VW = 64, VH = 48, VFRAMES = 20 };
     const char *codec = tu_sh("ffmpeg -hide_banner -encoders 2>/dev/null | grep -q libx264") == 0
                             ? "libx264" : "mpeg4";
-    char *video = tu_fmt("%s/v.mp4", tmp);
+    char *video = tu_fmt("%s/v.mp4", tu_dir);
     ck_assert_int_eq(tu_sh("ffmpeg -v error -f lavfi -i testsrc2=s=%dx%d:r=25 -frames:v %d "
                            "-pix_fmt yuv420p -c:v %s %s", VW, VH, VFRAMES, codec, video), 0);
     size_t n_gray, n_rgb, n_yuv;
@@ -361,7 +353,7 @@ END_TEST
 /* Frame timestamps of a variable-frame-rate file, against ffprobe. */
 START_TEST(test_vfr_timestamps)
 {
-    char *video = tu_fmt("%s/vfr.mkv", tmp);
+    char *video = tu_fmt("%s/vfr.mkv", tu_dir);
     ck_assert_int_eq(tu_sh("ffmpeg -v error -f lavfi -i testsrc=s=%dx%d:r=10 -frames:v 12 "
                            "-vf \"setpts='(N*N+3*N)/(10*TB)'\" -fps_mode vfr -c:v ffv1 %s",
                            W, H, video), 0);
@@ -391,7 +383,7 @@ END_TEST
 /* An audio stream first: the video is still found; asking for the audio is refused. */
 START_TEST(test_stream_selection)
 {
-    char *video = tu_fmt("%s/av.mkv", tmp);
+    char *video = tu_fmt("%s/av.mkv", tu_dir);
     ck_assert_int_eq(tu_sh("ffmpeg -v error -f lavfi -i sine=d=1 -f lavfi "
                            "-i testsrc=s=%dx%d:r=10:d=1 -map 0:a -map 1:v -c:a pcm_s16le "
                            "-c:v ffv1 %s", W, H, video), 0);
@@ -421,7 +413,7 @@ END_TEST
  * delivered + skipped frames still number 30. */
 START_TEST(test_corrupt_middle)
 {
-    char *video = tu_fmt("%s/bad.avi", tmp);
+    char *video = tu_fmt("%s/bad.avi", tu_dir);
     ck_assert_int_eq(tu_sh("ffmpeg -v error -f lavfi -i \"testsrc2=s=64x48:r=10:d=3,"
                            "noise=alls=40:allf=t\" -pix_fmt yuv420p -c:v ffv1 -slicecrc 1 %s",
                            video), 0);
@@ -473,7 +465,7 @@ static const char *h264_or_mpeg4(void)
 /* A 3 s 64x48 noisy clip (so that every frame is big) in codec, plus extra options. */
 static char *noisy_clip(const char *name, const char *codec, const char *extra)
 {
-    char *video = tu_fmt("%s/%s", tmp, name);
+    char *video = tu_fmt("%s/%s", tu_dir, name);
     ck_assert_int_eq(tu_sh("ffmpeg -v error -f lavfi -i \"testsrc2=s=64x48:r=10:d=3,"
                            "noise=alls=40:allf=t\" -pix_fmt yuv420p -c:v %s %s %s",
                            codec, extra, video), 0);
@@ -625,15 +617,15 @@ START_TEST(test_no_false_alarm)
     char *videos[MADE + 3];
     for (size_t i = 0; i < MADE; i++) {
         ck_assert_int_eq(tu_sh("cd %s && ffmpeg -v error -f lavfi -i testsrc2=s=64x48:r=25:d=1 "
-                               "-f lavfi -i sine=d=1.2 -shortest %s", tmp, made[i]), 0);
-        videos[i] = tu_fmt("%s/%s", tmp, strrchr(made[i], ' ') + 1);
+                               "-f lavfi -i sine=d=1.2 -shortest %s", tu_dir, made[i]), 0);
+        videos[i] = tu_fmt("%s/%s", tu_dir, strrchr(made[i], ' ') + 1);
         free(made[i]);
     }
-    videos[MADE] = tu_fmt("%s/edit.mp4", tmp); /* starts between keyframes: an edit list */
-    ck_assert_int_eq(tu_sh("ffmpeg -v error -ss 0.5 -i %s/b.mp4 -c copy %s", tmp,
+    videos[MADE] = tu_fmt("%s/edit.mp4", tu_dir); /* starts between keyframes: an edit list */
+    ck_assert_int_eq(tu_sh("ffmpeg -v error -ss 0.5 -i %s/b.mp4 -c copy %s", tu_dir,
                            videos[MADE]), 0);
-    videos[MADE + 1] = tu_fmt("%s/vfr.mp4", tmp);
-    videos[MADE + 2] = tu_fmt("%s/vfr.mkv", tmp);
+    videos[MADE + 1] = tu_fmt("%s/vfr.mp4", tu_dir);
+    videos[MADE + 2] = tu_fmt("%s/vfr.mkv", tu_dir);
     for (size_t i = MADE + 1; i < MADE + 3; i++)
         ck_assert_int_eq(tu_sh("ffmpeg -v error -f lavfi -i testsrc=s=%dx%d:r=10 -frames:v 12 "
                                "-vf \"setpts='(N*N+3*N)/(10*TB)'\" -fps_mode vfr -c:v %s %s",
@@ -701,7 +693,7 @@ START_TEST(test_log_threads)
         bytes[n / 2 + i] = (unsigned char)(i * 37 + 11);
     spit(damaged, bytes, n);
     free(bytes);
-    char *folder = tu_fmt("%s/png", tmp);
+    char *folder = tu_fmt("%s/png", tu_dir);
     ck_assert_int_eq(tu_sh("mkdir %s && ffmpeg -v error -f lavfi -i \"testsrc2=s=64x48:r=10:"
                            "d=2,noise=alls=40:allf=t\" %s/%%03d.png", folder, folder), 0);
     for (int i = 2; i <= 20; i += 3) {
@@ -739,8 +731,8 @@ START_TEST(test_unreadable_inputs)
 {
     blz_source_options o = default_options();
     blz_source *s;
-    char *missing = tu_fmt("%s/missing.mkv", tmp), *text = tu_fmt("%s/notes.txt", tmp);
-    char *audio = tu_fmt("%s/audio.wav", tmp), *novideo = tu_fmt("%s/empty.avi", tmp);
+    char *missing = tu_fmt("%s/missing.mkv", tu_dir), *text = tu_fmt("%s/notes.txt", tu_dir);
+    char *audio = tu_fmt("%s/audio.wav", tu_dir), *novideo = tu_fmt("%s/empty.avi", tu_dir);
     ck_assert_int_eq(blz_video_open(&s, missing, &o), BLZ_ERR_NOENT);
     ck_assert_ptr_nonnull(strstr(blz_errmsg(), missing));
     spit(text, "not a video at all\n", 19);
@@ -764,7 +756,7 @@ static Suite *video_suite(void)
 {
     Suite *s = suite_create("video");
     TCase *tc = tcase_create("decode");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, setup, tu_dir_teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_gray16_ffv1_exact);
     tcase_add_test(tc, test_gray8_ffv1_exact_and_unwanted);

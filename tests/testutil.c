@@ -46,6 +46,21 @@ char *tu_tmpdir(void)
     return path;
 }
 
+char *tu_dir;
+
+void tu_dir_setup(void)
+{
+    tu_dir = tu_tmpdir();
+    ck_assert_ptr_nonnull(tu_dir);
+}
+
+void tu_dir_teardown(void)
+{
+    tu_rmtree(tu_dir);
+    free(tu_dir);
+    tu_dir = NULL;
+}
+
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
     (void)st; (void)flag; (void)ftw;

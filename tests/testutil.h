@@ -14,6 +14,11 @@
 
 /* Make a fresh temporary folder (under $TMPDIR or /tmp); returns a malloc'd path. */
 char *tu_tmpdir(void);
+/* A checked fixture (tcase_add_checked_fixture(tc, tu_dir_setup, tu_dir_teardown))
+ * giving each test a fresh temporary folder, tu_dir, removed after the test. */
+extern char *tu_dir;
+void tu_dir_setup(void);
+void tu_dir_teardown(void);
 /* Remove a folder and everything below it. */
 void tu_rmtree(const char *path);
 /* printf into a malloc'd string. */
