@@ -159,7 +159,7 @@ static void run_trials(int codec, int kind, uint64_t seed)
                               .ct = 4, .th = 16, .tw = 16, .codec = codec };
     ck_assert_int_eq(tcu_write(good_path, &wo, FRAMES, kind), BLZ_OK);
     size_t size;
-    unsigned char *bytes = tcu_slurp(good_path, &size);
+    unsigned char *bytes = tu_slurp(good_path, &size);
     ck_assert_ptr_nonnull(bytes);
     size_t values = (size_t)FRAMES * HEIGHT * WIDTH;
     snapshot good = { .values = malloc(values * sizeof(float)) };

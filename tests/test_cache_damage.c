@@ -42,7 +42,7 @@ static void make_fixture(fixture *f, int codec)
     blz_writer_options o = { .height = 40, .width = 50, .channels = 1, .ct = 4, .th = 16,
                              .tw = 16, .codec = codec, .threads = 2 };
     ck_assert_int_eq(tcu_write(f->path, &o, 10, TCU_SMOOTH), BLZ_OK);
-    f->bytes = tcu_slurp(f->path, &f->size);
+    f->bytes = tu_slurp(f->path, &f->size);
     ck_assert_ptr_nonnull(f->bytes);
 }
 

@@ -203,7 +203,7 @@ START_TEST(file_appearing_during_write_is_kept)
     ck_assert_int_eq(blz_writer_finish(w), BLZ_ERR_EXISTS);
     blz_writer_free(w);
     size_t size;
-    unsigned char *kept = tcu_slurp(path, &size);
+    unsigned char *kept = tu_slurp(path, &size);
     ck_assert(size == 4 && memcmp(kept, "mine", 4) == 0);
     ck_assert_int_eq(tu_count_entries(dir), 1);
     free(kept);

@@ -223,7 +223,7 @@ START_TEST(frame_table_and_metadata_survive)
     ck_assert_int_eq(major, 1);
     ck_assert_int_eq(minor, 0);
     size_t size;
-    unsigned char *bytes = tcu_slurp(f.path, &size);
+    unsigned char *bytes = tu_slurp(f.path, &size);
     ck_assert_uint_eq(blz_cache_file_size(f.cache), size);
     free(bytes);
     drop_fixture(&f);

@@ -48,24 +48,6 @@ int tcu_write(const char *path, const blz_writer_options *o, int64_t frames, int
     return st;
 }
 
-unsigned char *tcu_slurp(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    unsigned char *bytes = malloc(n > 0 ? (size_t)n : 1);
-    if (bytes && fread(bytes, 1, (size_t)n, f) != (size_t)n) {
-        free(bytes);
-        bytes = NULL;
-    }
-    fclose(f);
-    *size = (size_t)n;
-    return bytes;
-}
-
 int tcu_spit(const char *path, const unsigned char *bytes, size_t size)
 {
     FILE *f = fopen(path, "wb");

@@ -27,8 +27,6 @@ double tcu_timestamp(int64_t t);
  * "source" = "fixture" and "note" = "grüße". Returns the writer's status. */
 int tcu_write(const char *path, const blz_writer_options *o, int64_t frames, int kind);
 
-/* Read a whole file into memory (*size bytes); NULL on failure. */
-unsigned char *tcu_slurp(const char *path, size_t *size);
 /* Write bytes to path (replacing it); 0 on success. */
 int tcu_spit(const char *path, const unsigned char *bytes, size_t size);
 

@@ -16,20 +16,6 @@
 #include "fuzz/targets.h"
 #include "testutil.h"
 
-static unsigned char *slurp(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *buf = malloc(n > 0 ? (size_t)n : 1);
-    *size = buf ? fread(buf, 1, (size_t)n, f) : 0;
-    fclose(f);
-    return buf;
-}
-
 /* Feed every file of folder to target; returns how many were replayed. */
 static int replay(const char *kind, int (*target)(const uint8_t *, size_t))
 {
@@ -44,7 +30,7 @@ static int replay(const char *kind, int (*target)(const uint8_t *, size_t))
             continue;
         char *path = tu_fmt("%s/%s", dir, e->d_name);
         size_t size;
-        unsigned char *bytes = slurp(path, &size);
+        unsigned char *bytes = tu_slurp(path, &size);
         ck_assert_ptr_nonnull(bytes);
         int rc = target(bytes, size);
         ck_assert_msg(rc <= 0, "%s: status %d is not a blitz status", path, rc);

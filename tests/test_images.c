@@ -38,20 +38,6 @@ static void spit(const char *path, const void *data, size_t size)
     fclose(f);
 }
 
-static unsigned char *slurp(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *data = malloc((size_t)n + 1);
-    ck_assert(data && fread(data, 1, (size_t)n, f) == (size_t)n);
-    fclose(f);
-    *size = (size_t)n;
-    return data;
-}
-
 /* Write one image file (format chosen by ffmpeg from the extension) from raw pixels. */
 static void make_image(const char *path, const char *pix_fmt, const void *raw, size_t size,
                        int w, int h)
@@ -70,7 +56,7 @@ static unsigned char *ffmpeg_decode(const char *image, const char *pix_fmt, size
     char *out = tu_fmt("%s/ref.raw", tu_dir);
     ck_assert_int_eq(tu_sh("ffmpeg -v error -y -i %s -f rawvideo -pix_fmt %s %s", image,
                            pix_fmt, out), 0);
-    unsigned char *data = slurp(out, n);
+    unsigned char *data = tu_slurp(out, n);
     remove(out);
     free(out);
     return data;
@@ -366,7 +352,7 @@ START_TEST(test_damaged_file)
         make_gray16(paths[k], seeds[k]);
     }
     size_t n;
-    unsigned char *bytes = slurp(paths[2], &n);
+    unsigned char *bytes = tu_slurp(paths[2], &n);
     spit(paths[2], bytes, n / 3);
     free(bytes);
     const char *inputs[] = { tu_dir };

@@ -78,21 +78,6 @@ static void decoded_free(decoded *d)
     free(d->indices);
 }
 
-/* Read a whole binary file. */
-static unsigned char *slurp(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *data = malloc((size_t)n + 1);
-    ck_assert(data && fread(data, 1, (size_t)n, f) == (size_t)n);
-    fclose(f);
-    *size = (size_t)n;
-    return data;
-}
-
 static void spit(const char *path, const void *data, size_t size)
 {
     FILE *f = fopen(path, "wb");
@@ -269,7 +254,7 @@ START_TEST(test_yuv10_luma_range)
     ck_assert_int_eq(tu_sh("ffmpeg -v error -i %s -f rawvideo -pix_fmt rgb48le %s", video,
                            ref_path), 0);
     size_t n;
-    unsigned char *ref = slurp(ref_path, &n);
+    unsigned char *ref = tu_slurp(ref_path, &n);
     ck_assert_int_eq(n, (size_t)FRAMES * W * H * 3 * 2);
     decoded rgb;
     o.rgb = 1;
@@ -293,7 +278,7 @@ static unsigned char *ffmpeg_decode(const char *video, const char *pix_fmt, size
     char *out = tu_fmt("%s/ref-%s.raw", tu_dir, pix_fmt);
     ck_assert_int_eq(tu_sh("ffmpeg -v error -y -i %s -f rawvideo -pix_fmt %s %s", video,
                            pix_fmt, out), 0);
-    unsigned char *data = slurp(out, n);
+    unsigned char *data = tu_slurp(out, n);
     free(out);
     return data;
 }
@@ -418,7 +403,7 @@ START_TEST(test_corrupt_middle)
                            "noise=alls=40:allf=t\" -pix_fmt yuv420p -c:v ffv1 -slicecrc 1 %s",
                            video), 0);
     size_t n;
-    unsigned char *bytes = slurp(video, &n);
+    unsigned char *bytes = tu_slurp(video, &n);
     for (size_t i = 0; i < 300; i++)
         bytes[n / 2 + i] = (unsigned char)(i * 37 + 11);
     spit(video, bytes, n);
@@ -476,7 +461,7 @@ static char *noisy_clip(const char *name, const char *codec, const char *extra)
 static void cut(const char *path, size_t numerator, size_t denominator)
 {
     size_t n;
-    unsigned char *bytes = slurp(path, &n);
+    unsigned char *bytes = tu_slurp(path, &n);
     spit(path, bytes, n * numerator / denominator);
     free(bytes);
 }
@@ -550,7 +535,7 @@ START_TEST(test_truncated_avi_count)
 {
     char *video = noisy_clip("count.avi", "mjpeg", "-pix_fmt yuvj420p");
     size_t n;
-    unsigned char *bytes = slurp(video, &n);
+    unsigned char *bytes = tu_slurp(video, &n);
     const unsigned char *movi = memmem(bytes, n, "movi", 4), *chunk = movi;
     ck_assert_ptr_nonnull(movi);
     for (int frame = 0; frame <= 20; frame++) {
@@ -578,7 +563,7 @@ START_TEST(test_concealed_damage)
     ck_assert_str_eq(said, "");
     free(said);
     size_t n;
-    unsigned char *bytes = slurp(video, &n);
+    unsigned char *bytes = tu_slurp(video, &n);
     for (size_t i = 0; i < 400; i++)
         bytes[n / 2 + i] = (unsigned char)(i * 37 + 11);
     spit(video, bytes, n);
@@ -688,7 +673,7 @@ START_TEST(test_log_threads)
     char *damaged = noisy_clip("damaged.mkv", codec, "-g 10");
     char *good = noisy_clip("good.mkv", codec, "-g 10");
     size_t n;
-    unsigned char *bytes = slurp(damaged, &n);
+    unsigned char *bytes = tu_slurp(damaged, &n);
     for (size_t i = 0; i < 400; i++)
         bytes[n / 2 + i] = (unsigned char)(i * 37 + 11);
     spit(damaged, bytes, n);
@@ -698,7 +683,7 @@ START_TEST(test_log_threads)
                            "d=2,noise=alls=40:allf=t\" %s/%%03d.png", folder, folder), 0);
     for (int i = 2; i <= 20; i += 3) {
         char *png = tu_fmt("%s/%03d.png", folder, i);
-        bytes = slurp(png, &n);
+        bytes = tu_slurp(png, &n);
         memset(bytes + n / 2, 0x5a, 64);
         spit(png, bytes, n);
         free(bytes);

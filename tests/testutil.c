@@ -194,3 +194,18 @@ int tu_run_suite(Suite *suite)
     srunner_free(runner);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+unsigned char *tu_slurp(const char *path, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    ck_assert_msg(n >= 0, "cannot size %s", path);
+    rewind(f);
+    unsigned char *data = malloc(n > 0 ? (size_t)n : 1);   /* exactly n: ASan sees overreads */
+    ck_assert(data && fread(data, 1, (size_t)n, f) == (size_t)n);
+    fclose(f);
+    *size = (size_t)n;
+    return data;
+}

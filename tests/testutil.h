@@ -39,6 +39,9 @@ void tu_fill_ints(float *v, size_t n, uint32_t seed, uint32_t max);
 /* Run a Check suite (and free it); the process exit status: 0 when all passed. */
 struct Suite;
 int tu_run_suite(struct Suite *suite);
+/* A whole file in memory (malloc'd, *size bytes); fails the running test when the file
+ * cannot be read. */
+unsigned char *tu_slurp(const char *path, size_t *size);
 /* Whether a file exists. */
 bool tu_exists(const char *path);
 /* Number of entries in a folder (excluding . and ..). */
