@@ -1,6 +1,6 @@
 #!/bin/sh
-# tests/pipeline_cli.sh - blitz-query's pipeline options and its roi, pixel and export
-# commands from the command line: exit codes (64 for bad references, amounts, shapes,
+# tests/pipeline_cli.sh - blitz-query's pipeline options and its roi, pixel, export and
+# stats commands from the command line: exit codes (64 for bad references, amounts, shapes,
 # polygons and ROIs outside the frame), one line on stderr, nothing left behind on
 # failure; the CSV layout of roi and pixel (frame, timestamp, values); and values checked against numpy computing
 # the fixture's frames from their formula (frame t, value index i: (i // 16 + t) % 200).
@@ -13,6 +13,9 @@ dir=$work
 import numpy as np
 np.save('$dir/wrong.npy', np.ones((20, 31), np.float32))
 np.save('$dir/bg.npy', np.arange(600, dtype=np.float32).reshape(20, 30) % 7)
+b = np.arange(600, dtype=np.float32).reshape(20, 30) % 5
+b[::4, ::3] = np.nan
+np.save('$dir/bgnan.npy', b)
 " || { echo "cannot make the images"; exit 1; }
 
 
@@ -41,7 +44,10 @@ expect 64 "$query" pixel "$c"
 expect 64 "$query" export "$c" -o "$dir/x.png"
 expect 64 "$query" export "$c" --subtract mean --ram-budget 2K -o "$dir/x.blz"
 expect 73 "$query" export "$c" -o "$dir/no/such/x.blz"
-if [ "$(ls "$dir" | grep -v -e '^c.blz$' -e '^out$' -e '^err$' -e '^wrong.npy$' -e '^bg.npy$')" != "" ]; then
+expect 64 "$query" stats "$c" --divide-amount 0.5
+expect 64 "$query" stats "$c" --subtract sliding:mean:13
+if [ "$(ls "$dir" | grep -v -e '^c.blz$' -e '^out$' -e '^err$' -e '^wrong.npy$' -e '^bg.npy$' \
+        -e '^bgnan.npy$')" != "" ]; then
     fail "failed commands left files behind: $(ls -a "$dir")"
 fi
 
@@ -59,9 +65,19 @@ expect 0 "$query" export "$dir/e.blz" -o "$dir/e.npy"
 "$query" info "$dir/e.blz" >"$dir/info" || fail "see above"
 grep -q "pipeline = --subtract median:0:12 --clamp -3,3" "$dir/info" || {
     echo "FAIL: the exported cache does not record its pipeline"; cat "$dir/info"; fail "see above"; }
+pct=0,0.35,25,50,99.65,100
+expect 0 "$query" stats "$c" --subtract mean:0:4 --divide "$dir/bg.npy" --divide-amount 0.5 \
+    --json --percentiles $pct
+mv "$dir/out" "$dir/stats1.json"
+for threads in 1 2; do
+    expect 0 "$query" stats "$c" --subtract "$dir/bgnan.npy" --scale 0.5 --frames 1:12:2 \
+        --json --percentiles $pct --threads $threads
+    mv "$dir/out" "$dir/stats2.$threads.json"
+done
+cmp -s "$dir/stats2.1.json" "$dir/stats2.2.json" || fail "stats differ between 1 and 2 threads"
 
 /usr/bin/python3 - "$dir" <<'PY' || fail "see above"
-import csv, sys
+import csv, json, sys
 import numpy as np
 d = sys.argv[1]
 i = np.arange(20 * 30)
@@ -103,6 +119,20 @@ assert np.array_equal(trace[:, 0], [np.median(x[t][rect]) for t in (2, 5, 8)])
 rows = list(csv.reader(open(d + '/pixel.csv')))
 assert rows[0] == ['frame', 'timestamp', 'value'], rows[0]
 assert [float(r[2]) for r in rows[1:]] == list(np.abs(x[:, 4, 17] - 50))
+
+def check_stats(name, p):
+    s = json.load(open(d + '/' + name))
+    v = p[~np.isnan(p)]
+    assert s['frames'] == p.shape[0] and s['values'] == p.size, s
+    assert s['nan_count'] == np.isnan(p).sum(), (s, np.isnan(p).sum())
+    assert s['min'] == v.min() and s['max'] == v.max(), s
+    assert abs(s['mean'] - v.mean()) <= 1e-12 * abs(v.mean()), (s, v.mean())
+    assert abs(s['std'] - v.std()) <= 1e-10 * v.std(), (s, v.std())
+    for q in (0, 0.35, 25, 50, 99.65, 100):
+        assert s['percentiles']['%g' % q] == np.percentile(v, q), (q, s, np.percentile(v, q))
+
+check_stats('stats1.json', f32((x - x[0:4].mean(0)) / den))
+check_stats('stats2.1.json', f32((x[1:12:2] - np.load(d + '/bgnan.npy')) * 0.5))
 
 e = np.load(d + '/e.npy')
 assert e.dtype == np.float32 and e.shape == (12, 20, 30)

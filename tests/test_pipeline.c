@@ -1,7 +1,8 @@
 /*
  * test_pipeline.c - pipelines against numpy: every sink (export to .npy, .blz and
- * .tif, pixel series, temporal reductions) of a stack processed by subtract / divide
- * / scale / offset / abs / clamp stages with range, image and sliding references.
+ * .tif, pixel series, temporal reductions, whole-stack statistics) of a stack processed
+ * by subtract / divide / scale / offset / abs / clamp stages with range, image and
+ * sliding references.
  *
  * Each case writes one stack (T 37, 13 x 19, chunks 5 x 8 x 16, integers so medians
  * are exact) as a cache and as .npy; numpy applies the same formulas in float64
@@ -11,7 +12,8 @@
  * numpy's reductions of the
  * float32 stack (exact for min, max, median, argmax; 1e-12 for mean, 1e-10 for std),
  * for 1 and 2 threads and for a budget small enough to force several strips or
- * groups.
+ * groups; so must its whole-stack statistics (NaN count, min, max and percentiles
+ * exact, the same bits for any thread count and budget).
  */
 #include <check.h>
 #include <math.h>
@@ -81,7 +83,17 @@ static const char reference_program[] =
     "frames = (start + (o0 + np.arange(N)) * step).astype(np.float64)\n"
     "np.save(d + '/P.npy', p); np.save(d + '/frames.npy', frames)\n"
     "for name in ('mean', 'min', 'max', 'std', 'median'): np.save(d + '/R_' + name + '.npy', fn[name](p, 0))\n"
-    "np.save(d + '/R_argmax.npy', frames[np.argmax(p, 0)])\n";
+    "np.save(d + '/R_argmax.npy', frames[np.argmax(p, 0)])\n"
+    "v = p[~np.isnan(p)]\n"
+    "np.save(d + '/S.npy', np.array([np.isnan(p).sum(), v.min(), v.max(), v.mean(), v.std()]\n"
+    "                               + list(np.percentile(v, %s))))\n";
+
+/* The percentiles the statistics are checked at (also in reference_program). */
+#define STATS_PERCENTILES 0, 0.35, 25, 50, 99.65, 100
+static const double stats_percentiles[] = { STATS_PERCENTILES };
+enum { NPCT = sizeof stats_percentiles / sizeof stats_percentiles[0], NFIGS = 5 + NPCT };
+#define STRINGIFY(...) #__VA_ARGS__
+#define STRING_OF(...) STRINGIFY(__VA_ARGS__)
 
 static blz_reference parsed(const char *text)
 {
@@ -147,7 +159,7 @@ static void setup_case(fixture *f, const pipe_case *pc)
     char *program = tu_fmt(reference_program, f->dir, (long long)pc->frames.start,
                            (long long)pc->frames.stop, (long long)pc->frames.step, pc->py_sub,
                            pc->asub, pc->py_div, pc->adiv, pc->scale, pc->offset, pc->abs,
-                           pc->py_clamp);
+                           pc->py_clamp, "[" STRING_OF(STATS_PERCENTILES) "]");
     ck_assert_int_eq(tu_python(program), 0);
     free(program);
     f->cache = rf_open(f->cache_path);
@@ -317,6 +329,50 @@ static void check_reductions(const fixture *f)
     }
 }
 
+static int stats_with(const fixture *f, int threads, size_t budget, blz_stats *out)
+{
+    blz_stats_options o = blz_stats_defaults();
+    o.npercentiles = NPCT;
+    memcpy(o.percentiles, stats_percentiles, sizeof stats_percentiles);
+    blz_run_options run = f->run;
+    run.threads = threads;
+    run.ram_budget = budget;
+    return blz_pipeline_stats(f->cache, &f->p, &run, &o, out);
+}
+
+/* The processed stack's statistics against numpy's, the same bits for 1 and 2 threads
+ * and for budgets down to the smallest that works (thin strips of the frames). */
+static void check_stats(const fixture *f)
+{
+    char *path = tu_fmt("%s/S.npy", f->dir);
+    double *want = rf_load(path, NFIGS);
+    ck_assert_ptr_nonnull(want);
+    blz_stats one, two;
+    ck_assert_msg(stats_with(f, 1, (size_t)1 << 30, &one) == BLZ_OK, "%s", blz_errmsg());
+    ck_assert_msg(stats_with(f, 2, (size_t)1 << 30, &two) == BLZ_OK, "%s", blz_errmsg());
+    ck_assert_int_eq(one.frames, f->n);
+    ck_assert_uint_eq(one.values, (uint64_t)f->n * H * W);
+    const double got[NFIGS] = { (double)one.nan_count, one.min, one.max, one.mean, one.std,
+                                one.percentiles[0], one.percentiles[1], one.percentiles[2],
+                                one.percentiles[3], one.percentiles[4], one.percentiles[5] };
+    expect_values("stats", got, want, 3, 0.0);
+    expect_values("stats mean", got + 3, want + 3, 1, 1e-12);
+    expect_values("stats std", got + 4, want + 4, 1, 1e-10);
+    expect_values("stats percentiles", got + 5, want + 5, NPCT, 0.0);
+    ck_assert_mem_eq(&one, &two, sizeof one);
+    /* Pass 2's histograms (one per bucket of interest, 512 KiB each), then the walk. */
+    const size_t hist = (size_t)2 * NPCT << 19;
+    size_t extra = (size_t)64 << 10;
+    int tries = 0;
+    for (; stats_with(f, 2, hist + extra, &two) == BLZ_OK; tries++) {
+        ck_assert_mem_eq(&one, &two, sizeof one);
+        extra = extra * 3 / 4;
+    }
+    ck_assert_int_gt(tries, 2);
+    free(want);
+    free(path);
+}
+
 static void check_case(const pipe_case *pc)
 {
     fixture f;
@@ -328,6 +384,7 @@ static void check_case(const pipe_case *pc)
     check_pixel(&f);
     if (!pc->frames_only)
         check_reductions(&f);
+    check_stats(&f);
     teardown_case(&f);
 }
 
@@ -563,6 +620,56 @@ START_TEST(test_export_identity)
 }
 END_TEST
 
+/* Frames large enough for the statistics to scan rows on several threads: the same
+ * bits for 1 and 3 threads, and numpy's figures. */
+START_TEST(test_stats_threads)
+{
+    enum { BT = 4, BH = 260, BW = 256 };
+    char *dir = tu_tmpdir();
+    rf_stack s = rf_stack_make(BT, BH, BW, 1, 0, 7, 5);
+    char *path = tu_fmt("%s/big.blz", dir), *npy = tu_fmt("%s/big.npy", dir);
+    ck_assert_int_eq(rf_write_cache(&s, path, 3, 64, 64, BLZ_CODEC_LZ4), BLZ_OK);
+    ck_assert_int_eq(rf_write_npy(&s, npy), BLZ_OK);
+    char *program = tu_fmt("import numpy as np\n"
+                           "x = np.load('%s').astype(np.float64)\n"
+                           "p = (x - x[0:2].mean(0)).astype(np.float32).astype(np.float64)\n"
+                           "v = p[~np.isnan(p)]\n"
+                           "np.save('%s/S.npy', np.array([np.isnan(p).sum(), v.min(), v.max(),\n"
+                           "        v.mean(), v.std()] + list(np.percentile(v, [0.35, 99.65]))))\n",
+                           npy, dir);
+    ck_assert_int_eq(tu_python(program), 0);
+    char *ref = tu_fmt("%s/S.npy", dir);
+    double *want = rf_load(ref, 7);
+    ck_assert_ptr_nonnull(want);
+    blz_cache *c = rf_open(path);
+    blz_pipeline p = blz_pipeline_defaults();
+    ck_assert_int_eq(blz_reference_parse("mean:0:2", &p.subtract), BLZ_OK);
+    blz_stats_options o = blz_stats_defaults();
+    blz_run_options run = blz_run_defaults();
+    blz_stats one, three;
+    run.threads = 1;
+    ck_assert_msg(blz_pipeline_stats(c, &p, &run, &o, &one) == BLZ_OK, "%s", blz_errmsg());
+    run.threads = 3;
+    ck_assert_msg(blz_pipeline_stats(c, &p, &run, &o, &three) == BLZ_OK, "%s", blz_errmsg());
+    ck_assert_mem_eq(&one, &three, sizeof one);
+    const double got[7] = { (double)one.nan_count, one.min, one.max, one.mean, one.std,
+                            one.percentiles[0], one.percentiles[1] };
+    expect_values("stats", got, want, 3, 0.0);
+    expect_values("stats mean", got + 3, want + 3, 1, 1e-12);
+    expect_values("stats std", got + 4, want + 4, 1, 1e-10);
+    expect_values("stats percentiles", got + 5, want + 5, 2, 0.0);
+    blz_cache_close(c);
+    rf_stack_free(&s);
+    free(want);
+    free(ref);
+    free(program);
+    free(npy);
+    free(path);
+    tu_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 static Suite *pipeline_suite(void)
 {
     Suite *s = suite_create("pipeline");
@@ -579,6 +686,7 @@ static Suite *pipeline_suite(void)
     tcase_add_test(tc, test_quotients_beyond_float_range);
     tcase_add_test(tc, test_rounding_boundaries);
     tcase_add_test(tc, test_export_identity);
+    tcase_add_test(tc, test_stats_threads);
     suite_add_tcase(s, tc);
     return s;
 }

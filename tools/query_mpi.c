@@ -326,6 +326,15 @@ int query_mpi_stats(const blz_cache *cache, const blz_stats_options *options,
     return rc;
 }
 
+int query_mpi_pipeline_stats(const blz_cache *cache, const blz_pipeline *pipeline,
+                             const blz_run_options *run, const blz_stats_options *options,
+                             blz_stats *stats)
+{
+    int st = job.rank == ROOT ? blz_pipeline_stats(cache, pipeline, run, options, stats)
+                              : BLZ_OK;
+    return query_mpi_agree(st);
+}
+
 /* ---- ROI traces ---- */
 
 /* What each band reports per frame and ROI; the parts combine by sum, sum, min, max. */

@@ -46,6 +46,11 @@ int query_mpi_reduce(const blz_cache *cache, const blz_pipeline *pipeline,
 int query_mpi_stats(const blz_cache *cache, const blz_stats_options *options,
                     blz_stats *stats);
 
+/* blz_pipeline_stats(), computed by rank 0 alone (the others wait for its status). */
+int query_mpi_pipeline_stats(const blz_cache *cache, const blz_pipeline *pipeline,
+                             const blz_run_options *run, const blz_stats_options *options,
+                             blz_stats *stats);
+
 /* blz_pipeline_roi() with ROIs in whole-frame coordinates; out valid on the root. */
 int query_mpi_roi(const blz_cache *cache, const blz_pipeline *pipeline,
                   const blz_run_options *run, const blz_roi *rois, int nrois,

@@ -43,6 +43,13 @@ int query_mpi_stats(const blz_cache *cache, const blz_stats_options *options,
     return query_mpi_agree(blz_stats_compute(cache, options, stats));
 }
 
+int query_mpi_pipeline_stats(const blz_cache *cache, const blz_pipeline *pipeline,
+                             const blz_run_options *run, const blz_stats_options *options,
+                             blz_stats *stats)
+{
+    return query_mpi_agree(blz_pipeline_stats(cache, pipeline, run, options, stats));
+}
+
 int query_mpi_roi(const blz_cache *cache, const blz_pipeline *pipeline,
                   const blz_run_options *run, const blz_roi *rois, int nrois,
                   const int *stats, int nstats, double *out)

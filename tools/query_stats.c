@@ -1,6 +1,7 @@
 /*
  * query_stats.c - blitz-query stats: whole-selection figures (count, NaN count, min,
- * max, mean, std, exact percentiles) as text or JSON.
+ * max, mean, std, exact percentiles) as text or JSON, of the stored frames or, with
+ * stages, of the processed ones.
  */
 #include <math.h>
 #include <stdio.h>
@@ -13,7 +14,7 @@
 #include "query_opts.h"
 
 static const char usage_text[] =
-    "usage: blitz-query stats CACHE [options]\n"
+    "usage: blitz-query stats CACHE [stages] [options]\n"
     "  --frames START:STOP[:STEP]  frames to look at (STOP exclusive; default all)\n"
     "  --percentiles P,P,...  exact percentiles 0..100 (default 0.35,99.65; at most 16)\n"
     "  --json                print JSON instead of text\n"
@@ -21,7 +22,8 @@ static const char usage_text[] =
     "  --threads N           OpenMP threads\n"
     "  --explain             print the plan and exit without computing\n"
     "  --verify              check every chunk's checksum as it is read\n"
-    "NaN values are counted and otherwise left out.\n";
+    "NaN values are counted and otherwise left out.\n"
+    "stages (the figures are of the processed frames):\n";
 
 static int parse_percentiles(const char *s, blz_stats_options *o)
 {
@@ -93,14 +95,25 @@ static int parse(int argc, char **argv, query_opts *run, blz_stats_options *o, b
                  const char **path)
 {
     static const struct option longopts[] = {
-        QUERY_SHARED_LONGOPTS,
+        QUERY_SHARED_LONGOPTS, QUERY_STAGE_LONGOPTS,
         { "percentiles", required_argument, NULL, 'P' }, { "json", no_argument, NULL, 'j' },
         { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
     };
-    static const query_command cmd = { "stats", longopts, usage_text, false,
+    static const query_command cmd = { "stats", longopts, usage_text, true,
                                        take_stats_option };
     stats_args args = { o, json };
-    return query_parse(argc, argv, &cmd, run, &args, path);
+    int st = query_parse(argc, argv, &cmd, run, &args, path);
+    return st == 0 ? query_check_stages(run) : st;
+}
+
+/* The figures of the stored frames, or of the processed ones with stages. */
+static int compute(const blz_cache *cache, const query_opts *run, const blz_stats_options *o,
+                   blz_stats *s)
+{
+    if (!run->staged)
+        return query_mpi_stats(cache, o, s);
+    blz_run_options r = { run->frames, run->budget, run->threads };
+    return query_mpi_pipeline_stats(cache, &run->pipeline, &r, o, s);
 }
 
 int cmd_stats(int argc, char **argv)
@@ -127,7 +140,7 @@ int cmd_stats(int argc, char **argv)
             query_print_plan("stats", cache, &plan);
         st = st == BLZ_OK ? 0 : tool_report(st);
     } else {
-        st = query_mpi_stats(cache, &o, &s);
+        st = compute(cache, &run, &o, &s);
         if (st == 0 && query_mpi_root())
             (json ? print_json : print_text)(&o, &s);
     }

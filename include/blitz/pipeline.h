@@ -127,6 +127,17 @@ int blz_pipeline_roi(const blz_cache *cache, const blz_pipeline *pipeline,
 int blz_pipeline_pixel(const blz_cache *cache, const blz_pipeline *pipeline,
                        const blz_run_options *run, int32_t x, int32_t y, float *out);
 
+/* Whole-stack statistics of the processed frames, as blz_stats_compute() gives them for
+ * the stored ones: count, NaN count (NaN values are counted, never ranked), min, max,
+ * mean, std and exact percentiles, from two walks over the processed frames (figures
+ * and a histogram, then counts inside the buckets holding the ranks). run gives the
+ * frames, budget and threads; options the percentiles and combine_counts (its frames,
+ * ram_budget and threads are not used). stats->frames counts output frames. Every
+ * figure but mean and std is exact; none depends on the thread count. */
+int blz_pipeline_stats(const blz_cache *cache, const blz_pipeline *pipeline,
+                       const blz_run_options *run, const blz_stats_options *options,
+                       blz_stats *stats);
+
 /* Export the processed frames to path: a cache (.blz, same chunk shape, metadata
  * recording the pipeline under "pipeline" and the source under "pipeline.source"), a
  * float32 .npy stack (T x H x W or T x H x W x C, written strip by strip) or a
