@@ -34,6 +34,9 @@ tests_test_roi_LDADD = $(QUERY_TEST_LIBS)
 dist_check_SCRIPTS += tests/pipeline_cli.sh
 TESTS += tests/pipeline_cli.sh
 
+dist_check_SCRIPTS += tests/export_png_cli.sh
+TESTS += tests/export_png_cli.sh
+
 check_PROGRAMS += tests/test_pipeline_budget
 TESTS += tests/test_pipeline_budget
 tests_test_pipeline_budget_LDADD = $(QUERY_TEST_LIBS)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "blitz/image_io.h"
 #include "common.h"
 #include "query_mpi.h"
 
@@ -49,16 +50,36 @@ static int take_amount(double *amount, const char *name, const char *arg)
     return 0;
 }
 
-static int take_clamp(blz_pipeline *p, const char *arg)
+bool query_parse_pair(const char *arg, double *a, double *b)
 {
     const char *comma = strchr(arg, ',');
-    char low[64];
-    size_t n = comma ? (size_t)(comma - arg) : sizeof low;
-    if (n >= sizeof low)
-        return tool_usage_error("bad --clamp '%s' (LO,HI)", arg);
-    memcpy(low, arg, n);
-    low[n] = '\0';
-    if (!tool_parse_double(low, &p->clamp_low) || !tool_parse_double(comma + 1, &p->clamp_high)
+    char first[64];
+    if (!comma || (size_t)(comma - arg) >= sizeof first)
+        return false;
+    memcpy(first, arg, (size_t)(comma - arg));
+    first[comma - arg] = '\0';
+    return tool_parse_double(first, a) && tool_parse_double(comma + 1, b);
+}
+
+int query_parse_clip(const char *arg, double *low, double *high)
+{
+    if (!query_parse_pair(arg, low, high) || !(*low >= 0 && *low < *high && *high <= 100))
+        return tool_usage_error("bad --clip '%s' (LOW,HIGH percentiles, 0 <= LOW < HIGH <= 100)",
+                                arg);
+    return 0;
+}
+
+int query_parse_colormap(const char *arg, int *colormap)
+{
+    *colormap = blz_colormap_from_name(arg);
+    if (*colormap < 0)
+        return tool_usage_error("unknown colormap '%s' (gray, viridis, magma, inferno)", arg);
+    return 0;
+}
+
+static int take_clamp(blz_pipeline *p, const char *arg)
+{
+    if (!query_parse_pair(arg, &p->clamp_low, &p->clamp_high)
         || !(p->clamp_low <= p->clamp_high))
         return tool_usage_error("bad --clamp '%s' (LO,HI with LO <= HI)", arg);
     p->clamp = 1;

@@ -74,6 +74,14 @@ typedef struct query_command {
 int query_parse(int argc, char **argv, const query_command *cmd, query_opts *o, void *args,
                 const char **cache);
 
+/* "A,B": two numbers. */
+bool query_parse_pair(const char *arg, double *a, double *b);
+
+/* The options of PNG output: --clip LOW,HIGH percentiles and --colormap NAME. 0, or
+ * EXIT_USAGE (message printed). */
+int query_parse_clip(const char *arg, double *low, double *high);
+int query_parse_colormap(const char *arg, int *colormap);
+
 /* Whether the stage amounts were given without their stage: usage error printed. */
 int query_check_stages(const query_opts *o);
 

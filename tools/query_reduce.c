@@ -42,24 +42,6 @@ typedef struct reduce_args {
     int have_p;
 } reduce_args;
 
-static int parse_clip(const char *s, blz_image_options *image)
-{
-    char *comma = strchr(s, ',');
-    if (!comma)
-        return tool_usage_error("bad --clip '%s' (LOW,HIGH percentiles)", s);
-    char low[64];
-    size_t n = (size_t)(comma - s);
-    if (n >= sizeof low)
-        return tool_usage_error("bad --clip '%s'", s);
-    memcpy(low, s, n);
-    low[n] = '\0';
-    if (!tool_parse_double(low, &image->clip_low) || !tool_parse_double(comma + 1, &image->clip_high)
-        || !(image->clip_low >= 0 && image->clip_low < image->clip_high
-             && image->clip_high <= 100))
-        return tool_usage_error("bad --clip '%s' (0 <= LOW < HIGH <= 100)", s);
-    return 0;
-}
-
 /* Options specific to reductions. */
 static int take_reduce_option(void *args, int c, const char *arg)
 {
@@ -94,12 +76,9 @@ static int take_reduce_option(void *args, int c, const char *arg)
         a->image.float64 = 1;
         return 0;
     case 'c':
-        return parse_clip(arg, &a->image);
+        return query_parse_clip(arg, &a->image.clip_low, &a->image.clip_high);
     case 'm':
-        a->image.colormap = blz_colormap_from_name(arg);
-        if (a->image.colormap < 0)
-            return tool_usage_error("unknown colormap '%s' (gray, viridis, magma, inferno)", arg);
-        return 0;
+        return query_parse_colormap(arg, &a->image.colormap);
     default:
         return tool_usage_error("%s: unknown option", blz_op_name(a->reduce.op));
     }

@@ -147,6 +147,38 @@ int blz_pipeline_export(const blz_cache *cache, const blz_pipeline *pipeline,
                         const blz_run_options *run, const char *path,
                         const char *description);
 
+/* A PNG sequence: one 8-bit PNG per output frame, named frame_000000.png,
+ * frame_000001.png, ... by output frame (6 digits, more when the count needs them), in
+ * a folder that appears whole or not at all (written as a hidden temporary folder next
+ * to it, files fsynced, then renamed). Every frame maps the same two values to 0 and
+ * 255 (a movie must not flicker), linearly and clamped, NaN as the low end; gray
+ * frames go through the colormap, RGB frames are written as RGB (as blz_image_write()
+ * makes a .png). */
+typedef struct blz_png_sequence_options {
+    int colormap;                /* enum blz_colormap of blitz/image_io.h; gray frames only */
+    double clip_low, clip_high;  /* percentiles of the whole processed stack (all channels)
+                                    mapped to 0 and 255, found exactly before writing */
+    int fixed_range;             /* 1: range_low and range_high are mapped to 0 and 255
+                                    instead, and no statistics are computed */
+    double range_low, range_high;
+    int replace;                 /* 1: an existing folder holding nothing but frame_N.png
+                                    files is replaced; anything else is never touched */
+} blz_png_sequence_options;
+
+/* Gray, clip 0.35 and 99.65 (ImageJ's saturation, as .png results), no fixed range,
+ * no replacing. */
+blz_png_sequence_options blz_png_sequence_defaults(void);
+
+/* Export the processed frames as a PNG sequence into folder (a trailing '/' is fine).
+ * range[0] and range[1] receive the values mapped to 0 and 255 (NaN when the stack
+ * holds no number). Without a fixed range, two walks over the processed frames find
+ * the clip percentiles (blz_pipeline_stats()) before the writing walk, which needs a
+ * whole frame per strip; the references are computed once for all three. An existing
+ * folder that may not be replaced is BLZ_ERR_EXISTS. */
+int blz_pipeline_export_png(const blz_cache *cache, const blz_pipeline *pipeline,
+                            const blz_run_options *run, const char *folder,
+                            const blz_png_sequence_options *options, double range[2]);
+
 #ifdef __cplusplus
 }
 #endif

@@ -16,8 +16,6 @@
 #include "core/atomic_file.h"
 #include "core/error_internal.h"
 
-enum { SUFFIX_LEN = 6, CREATE_ATTEMPTS = 64 };
-
 static char *copy_dirname(const char *path)
 {
     char *copy = strdup(path);
@@ -28,17 +26,19 @@ static char *copy_dirname(const char *path)
     return dir;
 }
 
-/* "DIR/.NAME.tmp-XXXXXX" (malloc'd). */
-static char *temp_template(const char *path, const char *dir)
+char *blz_temp_template(const char *path, char **dir)
 {
+    *dir = copy_dirname(path);
+    if (!*dir)
+        return NULL;
     char *copy = strdup(path);
     if (!copy)
         return NULL;
     const char *base = basename(copy);
-    size_t n = strlen(dir) + strlen(base) + SUFFIX_LEN + 16;
+    size_t n = strlen(*dir) + strlen(base) + BLZ_TEMP_SUFFIX_LEN + 16;
     char *temp = malloc(n);
     if (temp)
-        snprintf(temp, n, "%s/.%s.tmp-XXXXXX", dir, base);
+        snprintf(temp, n, "%s/.%s.tmp-XXXXXX", *dir, base);
     free(copy);
     return temp;
 }
@@ -46,35 +46,50 @@ static char *temp_template(const char *path, const char *dir)
 static void random_suffix(char *x, unsigned attempt)
 {
     static const char alphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    unsigned char r[SUFFIX_LEN];
+    unsigned char r[BLZ_TEMP_SUFFIX_LEN];
     if (getrandom(r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r)
-        for (int i = 0; i < SUFFIX_LEN; i++)
+        for (int i = 0; i < BLZ_TEMP_SUFFIX_LEN; i++)
             r[i] = (unsigned char)((unsigned)getpid() * 31u + attempt * 131u + (unsigned)i * 7u);
-    for (int i = 0; i < SUFFIX_LEN; i++)
+    for (int i = 0; i < BLZ_TEMP_SUFFIX_LEN; i++)
         x[i] = alphabet[r[i] % (sizeof alphabet - 1)];
 }
 
-static int create_temp(blz_atomic_file *f)
+int blz_temp_create(char *tmp, const char *path, const char *dir, const char *what,
+                    int (*make)(const char *tmp, void *ctx), void *ctx)
 {
-    char *x = f->tmp_path + strlen(f->tmp_path) - SUFFIX_LEN;
-    for (unsigned attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
+    char *x = tmp + strlen(tmp) - BLZ_TEMP_SUFFIX_LEN;
+    for (unsigned attempt = 0; attempt < BLZ_TEMP_ATTEMPTS; attempt++) {
         random_suffix(x, attempt);
-        f->fd = open(f->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (f->fd >= 0)
+        if (make(tmp, ctx) == 0)
             return BLZ_OK;
         if (errno != EEXIST)
             break;
     }
     int failed = errno;
-    free(f->tmp_path);
-    f->tmp_path = NULL;   /* the name is not ours: never unlink it */
     if (failed == EEXIST)
-        return blz_fail(BLZ_ERR_CREATE, "%s: no free temporary name in %s", f->path, f->dir);
+        return blz_fail(BLZ_ERR_CREATE, "%s: no free temporary name in %s", path, dir);
     if (failed == ENOSPC || failed == EDQUOT || failed == EIO)
-        return blz_fail(BLZ_ERR_IO, "%s: cannot create a file in %s: %s", f->path, f->dir,
+        return blz_fail(BLZ_ERR_IO, "%s: cannot create %s in %s: %s", path, what, dir,
                         strerror(failed));
-    return blz_fail(BLZ_ERR_CREATE, "%s: cannot create a file in %s: %s", f->path, f->dir,
+    return blz_fail(BLZ_ERR_CREATE, "%s: cannot create %s in %s: %s", path, what, dir,
                     failed == ENOENT ? "the folder does not exist" : strerror(failed));
+}
+
+static int open_temp(const char *tmp, void *ctx)
+{
+    int *fd = ctx;
+    *fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    return *fd >= 0 ? 0 : -1;
+}
+
+static int create_temp(blz_atomic_file *f)
+{
+    int rc = blz_temp_create(f->tmp_path, f->path, f->dir, "a file", open_temp, &f->fd);
+    if (rc != BLZ_OK) {
+        free(f->tmp_path);
+        f->tmp_path = NULL;   /* the name is not ours: never unlink it */
+    }
+    return rc;
 }
 
 int blz_atomic_open_flags(blz_atomic_file *f, const char *path, unsigned flags)
@@ -84,8 +99,7 @@ int blz_atomic_open_flags(blz_atomic_file *f, const char *path, unsigned flags)
     if ((flags & BLZ_ATOMIC_NOREPLACE) && lstat(path, &st) == 0)
         return blz_fail(BLZ_ERR_EXISTS, "%s: exists (replacing it was not asked for)", path);
     f->path = strdup(path);
-    f->dir = copy_dirname(path);
-    f->tmp_path = f->dir ? temp_template(path, f->dir) : NULL;
+    f->tmp_path = blz_temp_template(path, &f->dir);
     if (!f->path || !f->tmp_path) {
         blz_atomic_abort(f);
         return blz_fail(BLZ_ERR_NOMEM, "%s: out of memory", path);
@@ -157,16 +171,16 @@ static int move_replacing(blz_atomic_file *f)
     return BLZ_OK;
 }
 
-static int sync_folder(const blz_atomic_file *f)
+int blz_fsync_folder(const char *dir, const char *path)
 {
-    int fd = open(f->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
-        return blz_fail(BLZ_ERR_IO, "%s: cannot open folder %s to sync it: %s", f->path,
-                        f->dir, strerror(errno));
+        return blz_fail(BLZ_ERR_IO, "%s: cannot open folder %s to sync it: %s", path, dir,
+                        strerror(errno));
     int failed = fsync(fd) != 0 && errno != EINVAL ? errno : 0;
     close(fd);
     if (failed)
-        return blz_fail(BLZ_ERR_IO, "%s: cannot sync folder %s: %s", f->path, f->dir,
+        return blz_fail(BLZ_ERR_IO, "%s: cannot sync folder %s: %s", path, dir,
                         strerror(failed));
     return BLZ_OK;
 }
@@ -179,7 +193,7 @@ int blz_atomic_commit(blz_atomic_file *f)
     if (rc == BLZ_OK) {
         free(f->tmp_path);
         f->tmp_path = NULL;
-        rc = sync_folder(f);
+        rc = blz_fsync_folder(f->dir, f->path);
     }
     blz_atomic_abort(f);
     return rc;

@@ -46,6 +46,19 @@ int blz_atomic_commit(blz_atomic_file *f);
  * on an f that failed to open or was committed. */
 void blz_atomic_abort(blz_atomic_file *f);
 
+/* Temporaries, shared with atomic_dir.c: the name "DIR/.NAME.tmp-XXXXXX" for path
+ * (malloc'd, NULL when out of memory), with *dir set to DIR (malloc'd, or NULL); and
+ * its creation: make(tmp, ctx) (0, or -1 with errno) is tried under fresh random
+ * suffixes while the name is taken. On failure the message names path, what ("a
+ * file") and dir: BLZ_ERR_IO when the disk is full, else BLZ_ERR_CREATE. */
+enum { BLZ_TEMP_SUFFIX_LEN = 6, BLZ_TEMP_ATTEMPTS = 64 };
+char *blz_temp_template(const char *path, char **dir);
+int blz_temp_create(char *tmp, const char *path, const char *dir, const char *what,
+                    int (*make)(const char *tmp, void *ctx), void *ctx);
+
+/* fsync folder dir (errors name path, the file it is for). */
+int blz_fsync_folder(const char *dir, const char *path);
+
 /* Read exactly n bytes at offset: 0 on success, -1 on error or short file (errno). */
 int blz_pread_full(int fd, void *buf, size_t n, uint64_t offset);
 

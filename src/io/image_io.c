@@ -11,6 +11,7 @@
 #include "blitz/npy.h"
 #include "core/checked.h"
 #include "core/error_internal.h"
+#include "io/map8.h"
 #include "query/select.h"
 
 int blz_image_format_of(const char *path)
@@ -60,30 +61,23 @@ int blz_preview_8bit(const double *values, int32_t height, int32_t width, int32_
     if (!(o->clip_low >= 0 && o->clip_low < o->clip_high && o->clip_high <= 100))
         return blz_fail(BLZ_ERR_INVALID, "clip percentiles %g,%g: need 0 <= low < high <= 100",
                         o->clip_low, o->clip_high);
-    if (!blz_colormap_name(o->colormap) || (channels == 3 && o->colormap != BLZ_CMAP_GRAY))
-        return blz_fail(BLZ_ERR_INVALID, "colormap %d: only gray images take a colormap",
-                        o->colormap);
-    size_t n;
-    if (!blz_mul3_size((size_t)height, (size_t)width, (size_t)channels, &n))
-        return blz_fail(BLZ_ERR_RANGE, "preview size overflows");
+    blz_map8 map;
+    int st = blz_map8_init(&map, o->colormap, channels);
+    size_t n = 0;
+    if (st == BLZ_OK && !blz_mul3_size((size_t)height, (size_t)width, (size_t)channels, &n))
+        st = blz_fail(BLZ_ERR_RANGE, "preview size overflows");
     double lo = 0, hi = 0;
-    int st = clip_range(values, n, o, &lo, &hi);
+    if (st == BLZ_OK)
+        st = clip_range(values, n, o, &lo, &hi);
     if (st != BLZ_OK)
         return st;
-    *out_channels = o->colormap == BLZ_CMAP_GRAY ? channels : 3;
-    *out = malloc(n * (size_t)*out_channels / (size_t)channels);
+    blz_map8_range(&map, lo, hi);
+    *out_channels = map.out_channels;
+    *out = malloc(n * map.bytes_per_value);
     if (!*out)
         return blz_fail(BLZ_ERR_NOMEM, "out of memory for a preview of %zu values", n);
-    double scale = hi > lo ? 1.0 / (hi - lo) : 0.0;
-    for (size_t i = 0; i < n; i++) {
-        double t = values[i] != values[i] ? 0.0 : (values[i] - lo) * scale;
-        uint8_t rgb[3];
-        blz_colormap_rgb(o->colormap, t, rgb);
-        if (*out_channels == channels)
-            (*out)[i] = rgb[0];
-        else
-            memcpy(*out + 3 * i, rgb, 3);
-    }
+    for (size_t i = 0; i < n; i++)
+        blz_map8_value(&map, values[i], *out + i * map.bytes_per_value);
     return BLZ_OK;
 }
 

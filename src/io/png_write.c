@@ -10,6 +10,7 @@
 #include "core/atomic_file.h"
 #include "core/checked.h"
 #include "core/error_internal.h"
+#include "io/png_write.h"
 
 static void put_be32(uint8_t *p, uint32_t v)
 {
@@ -35,6 +36,13 @@ static int write_chunk(blz_atomic_file *f, const char type[4], const uint8_t *da
     if (st == BLZ_OK)
         st = blz_atomic_write(f, crc, sizeof crc);
     return st;
+}
+
+bool blz_png_write_bytes(int32_t height, int32_t width, int32_t channels, size_t *bytes)
+{
+    size_t raw;
+    return blz_mul_size((size_t)height, (size_t)width * (size_t)channels + 1, &raw)
+           && raw <= (uLong)-1 && blz_add_size(raw, compressBound((uLong)raw), bytes);
 }
 
 /* Scanlines each preceded by filter byte 0, deflated. */

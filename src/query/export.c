@@ -146,8 +146,8 @@ int blz_pipeline_export(const blz_cache *cache, const blz_pipeline *pipeline,
     bool npy = ends_with(path, ".npy");
     bool tiff = ends_with(path, ".tif") || ends_with(path, ".tiff");
     if (!npy && !tiff && !ends_with(path, ".blz"))
-        return blz_fail(BLZ_ERR_INVALID, "%s: unknown export type (use .blz, .npy or .tif)",
-                        path);
+        return blz_fail(BLZ_ERR_INVALID, "%s: unknown export type (use .blz, .npy or .tif; "
+                        "blz_pipeline_export_png writes PNG sequences)", path);
     blz_stages st;
     int rc = blz_stages_prepare(&st, cache, pipeline, &o->frames, o->ram_budget, o->threads);
     if (rc != BLZ_OK)

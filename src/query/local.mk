@@ -8,5 +8,5 @@ libblitz_la_SOURCES += src/query/sliding.c src/query/reference.c src/query/stage
 noinst_HEADERS += src/query/sliding.h src/query/reference.h src/query/stages.h \
 	src/query/series.h
 libblitz_la_SOURCES += src/query/framewalk.c src/query/roi.c src/query/pixel.c \
-	src/query/export.c src/query/export_tiff.c src/query/stats_pipeline.c
+	src/query/export.c src/query/export_tiff.c src/query/export_png.c src/query/stats_pipeline.c
 noinst_HEADERS += src/query/framewalk.h src/query/export_tiff.h src/query/stats_pipeline.h
