@@ -2,10 +2,11 @@
 # tests/mpi_cli.sh - blitz-query spread over 1, 2, 4 and 9 MPI ranks (mpirun) gives the
 # single-process results: every reduction and a subtract/divide pipeline with an image
 # reference bit for bit, stats with exact counts, extremes and percentiles (mean and
-# std within 1e-12 relative), ROI traces (rectangles: counts and extremes exact, sums
-# and means within 1e-12; polygons and medians exact), and a rank that cannot open
-# the cache stops the job with one message naming it. The cache has 7 tile rows, so 9
-# ranks leave two without rows. Skipped (77) when blitz-query is built without MPI.
+# std within 1e-12 relative; with stages, computed on rank 0 alone), ROI traces
+# (rectangles: counts and extremes exact, sums and means within 1e-12; polygons and
+# medians exact), and a rank that cannot open the cache stops the job with one message
+# naming it. The cache has 7 tile rows, so 9 ranks leave two without rows. Skipped (77)
+# when blitz-query is built without MPI.
 . "${top_srcdir:-.}/tests/cli_lib.sh"
 grep -q '^#define HAVE_MPI 1' "$top_builddir/config.h" 2>/dev/null ||
     { echo "blitz-query is built without MPI (configure --with-mpi)"; exit 77; }
@@ -70,6 +71,12 @@ for n in (2, 4, 9):
     for key in ("mean", "std"):
         assert abs(got[key] - one[key]) <= 1e-12 * abs(one[key]), (n, key, got[key], one[key])
 PY
+
+# stats with stages: rank 0 computes them alone, exactly as one process does.
+expect 0 "$query" stats "$c" --json --subtract "$work/ref.npy" --divide mean:0:10
+mv "$work/out" "$work/pstats.1p.json"
+expect 0 mpi 2 "$query" stats "$c" --json --subtract "$work/ref.npy" --divide mean:0:10
+cmp -s "$work/out" "$work/pstats.1p.json" || fail "stats with stages differ under mpirun"
 
 # ROI traces: CSV of the single process and of 4 and 9 ranks.
 rects="--rect 3,5,20,30 --rect 0,0,61,53 --rect 10,50,5,3 --rect 0,39,12,6

@@ -1,9 +1,10 @@
 #!/bin/sh
 # tests/pipeline_cli.sh - blitz-query's pipeline options and its roi, pixel, export and
-# stats commands from the command line: exit codes (64 for bad references, amounts, shapes,
-# polygons and ROIs outside the frame), one line on stderr, nothing left behind on
-# failure; the CSV layout of roi and pixel (frame, timestamp, values); and values checked against numpy computing
-# the fixture's frames from their formula (frame t, value index i: (i // 16 + t) % 200).
+# stats commands from the command line: exit codes (64 for bad references, amounts,
+# shapes, polygons and ROIs outside the frame), one line on stderr, nothing left behind
+# on failure; the CSV layout of roi and pixel (frame, timestamp, values); --explain's
+# references, budget and passes; and values checked against numpy computing the
+# fixture's frames from their formula (frame t, value index i: (i // 16 + t) % 200).
 . "${top_srcdir:-.}/tests/cli_lib.sh"
 fixture="$top_builddir/tests/test_cache_fixture"
 dir=$work
@@ -75,6 +76,31 @@ for threads in 1 2; do
     mv "$dir/out" "$dir/stats2.$threads.json"
 done
 cmp -s "$dir/stats2.1.json" "$dir/stats2.2.json" || fail "stats differ between 1 and 2 threads"
+
+# --explain with stages: the references, the budget split and every pass, in order.
+explains() {
+    plan=$1
+    shift
+    for line in "$@"; do
+        grep -q -- "$line" "$dir/$plan" || { fail "$plan lacks '$line'"; cat "$dir/$plan"; }
+    done
+}
+expect 0 "$query" max "$c" --subtract mean:0:4 --divide "$dir/bg.npy" --explain -o "$dir/x.npy"
+mv "$dir/out" "$dir/plan.max"
+explains plan.max "^plan for max on .* with stages --subtract mean:0:4 --divide" \
+    "^  subtract  mean of frames 0:4: a pass of its own" \
+    "^  divide    image .*bg.npy: read from its file" "^  budget .* reference images" \
+    "^pass 1: the subtract reference, under" "^pass 2: max of the processed frames" \
+    "^  resident memory"
+expect 0 "$query" stats "$c" --subtract sliding:mean:3 --explain
+mv "$dir/out" "$dir/plan.stats"
+explains plan.stats "sliding mean of 3 frames, BLITZ's window, lag 0: slides along" \
+    "^pass 1: statistics .*figures" "^pass 2: statistics .*ranks" "^  strips .* rows each"
+expect 0 "$query" export "$c" --subtract mean --divide mean --explain -o "$dir/movie/"
+mv "$dir/out" "$dir/plan.export"
+explains plan.export "^  divide    mean of all frames: the subtract image, copied" \
+    "^pass 1: the subtract reference" "^pass 4: the processed frames written out"
+[ ! -e "$dir/x.npy" ] && [ ! -e "$dir/movie" ] || fail "--explain wrote output"
 
 /usr/bin/python3 - "$dir" <<'PY' || fail "see above"
 import csv, json, sys

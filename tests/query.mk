@@ -41,5 +41,9 @@ check_PROGRAMS += tests/test_pipeline_budget
 TESTS += tests/test_pipeline_budget
 tests_test_pipeline_budget_LDADD = $(QUERY_TEST_LIBS)
 
+check_PROGRAMS += tests/test_pipeline_plan
+TESTS += tests/test_pipeline_plan
+tests_test_pipeline_plan_LDADD = $(QUERY_TEST_LIBS)
+
 check_PROGRAMS += tests/test_select
 TESTS += tests/test_select

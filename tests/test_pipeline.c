@@ -360,15 +360,19 @@ static void check_stats(const fixture *f)
     expect_values("stats std", got + 4, want + 4, 1, 1e-10);
     expect_values("stats percentiles", got + 5, want + 5, NPCT, 0.0);
     ck_assert_mem_eq(&one, &two, sizeof one);
-    /* Pass 2's histograms (one per bucket of interest, 512 KiB each), then the walk. */
-    const size_t hist = (size_t)2 * NPCT << 19;
-    size_t extra = (size_t)64 << 10;
-    int tries = 0;
-    for (; stats_with(f, 2, hist + extra, &two) == BLZ_OK; tries++) {
-        ck_assert_mem_eq(&one, &two, sizeof one);
-        extra = extra * 3 / 4;
+    /* The smallest budget that works walks strips of one row; a little more, a few. */
+    size_t low = 0, high = (size_t)1 << 30;
+    while (high - low > 1) {
+        size_t mid = low + (high - low) / 2;
+        if (stats_with(f, 2, mid, &two) == BLZ_OK)
+            high = mid;
+        else
+            low = mid;
     }
-    ck_assert_int_gt(tries, 2);
+    for (size_t extra = 0; extra < (size_t)64 << 10; extra = extra * 4 + 1024) {
+        ck_assert_msg(stats_with(f, 2, high + extra, &two) == BLZ_OK, "%s", blz_errmsg());
+        ck_assert_mem_eq(&one, &two, sizeof one);
+    }
     free(want);
     free(path);
 }

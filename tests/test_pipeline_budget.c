@@ -5,13 +5,16 @@
  * budget, each in a child process that resets its peak RSS (/proc/self/clear_refs,
  * "5") and compares VmHWM after the run with VmRSS before it: fixed references
  * feeding a streaming reduction, a sliding mean feeding a gathered median, a sliding
- * median exported to .npy strip by strip, and whole-frame ROI traces (mean, min, max,
- * sum: strips too) against a sliding max. The growth must stay under the budget plus
+ * median exported to .npy strip by strip, whole-frame ROI traces (mean, min, max,
+ * sum: strips too) against a sliding max, the whole-stack statistics of a centred
+ * median subtracted, and a PNG sequence of a sliding std subtracted (its range from the
+ * statistics' two walks, then whole frames). The growth must stay under the budget plus
  * the 4 MiB slack of test_budget.c (OpenMP stacks, malloc arenas, fault-around). Each
  * result must equal an unbounded run's. Under ASan the allocator's quarantine is
  * turned off for this suite (it would hold the freed buffers of earlier passes).
  */
 #include <check.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +30,8 @@ enum { T = 256, SIDE = 256, NROIS = 2, NSTATS = 4 };
 static const size_t budget = (size_t)16 << 20, slack = (size_t)4 << 20;
 static const size_t unbounded = (size_t)4 << 30;
 
-enum job { REDUCE_FIXED, REDUCE_SLIDING, EXPORT_SLIDING, ROI_SLIDING };
+enum job { REDUCE_FIXED, REDUCE_SLIDING, EXPORT_SLIDING, ROI_SLIDING, STATS_SLIDING,
+           EXPORT_PNG };
 
 static const blz_roi rois[NROIS] = {
     { .kind = BLZ_ROI_RECT, .x = 10, .y = 20, .w = 200, .h = 150 },
@@ -63,7 +67,8 @@ static size_t status_bytes(const char *field)
 static blz_pipeline pipeline_of(enum job job)
 {
     static const char *const subtract[] = { "mean:0:64", "sliding:mean:32",
-                                            "sliding-centred:median:16", "sliding:max:32" };
+                                            "sliding-centred:median:16", "sliding:max:32",
+                                            "sliding-centred:median:8", "sliding:std:8" };
     blz_pipeline p = blz_pipeline_defaults();
     ck_assert_int_eq(blz_reference_parse(subtract[job], &p.subtract), BLZ_OK);
     if (job == REDUCE_FIXED)
@@ -80,6 +85,15 @@ static int run_job(const blz_cache *c, enum job job, size_t ram, void *out)
     run.ram_budget = ram;
     if (job == EXPORT_SLIDING)
         return blz_pipeline_export(c, &p, &run, out, "");
+    if (job == EXPORT_PNG) {
+        blz_png_sequence_options png = blz_png_sequence_defaults();
+        double range[2];
+        return blz_pipeline_export_png(c, &p, &run, out, &png, range);
+    }
+    if (job == STATS_SLIDING) {
+        blz_stats_options so = blz_stats_defaults();
+        return blz_pipeline_stats(c, &p, &run, &so, out);
+    }
     if (job == ROI_SLIDING)
         return blz_pipeline_roi(c, &p, &run, rois, NROIS, stats, NSTATS, out);
     blz_reduce_options o = blz_reduce_defaults(job == REDUCE_FIXED ? BLZ_OP_MAX : BLZ_OP_MEDIAN);
@@ -123,19 +137,21 @@ static void check_job(enum job job)
     char *path = tu_fmt("%s/big.blz", dir);
     ck_assert_int_eq(rf_write_cache(&s, path, 16, 64, 64, BLZ_CODEC_RAW), BLZ_OK);
     rf_stack_free(&s);
-    size_t bytes = job == ROI_SLIDING ? (size_t)T * NROIS * NSTATS * sizeof(double)
-                                      : (size_t)SIDE * SIDE * sizeof(double);
-    void *bounded = job == EXPORT_SLIDING ? tu_fmt("%s/bounded.npy", dir) : calloc(1, bytes);
-    void *free_run = job == EXPORT_SLIDING ? tu_fmt("%s/free.npy", dir) : calloc(1, bytes);
+    size_t bytes = job == ROI_SLIDING     ? (size_t)T * NROIS * NSTATS * sizeof(double)
+                   : job == STATS_SLIDING ? sizeof(blz_stats)
+                                          : (size_t)SIDE * SIDE * sizeof(double);
+    bool file = job == EXPORT_SLIDING || job == EXPORT_PNG;
+    const char *ext = job == EXPORT_PNG ? "/" : ".npy";
+    void *bounded = file ? tu_fmt("%s/bounded%s", dir, ext) : calloc(1, bytes);
+    void *free_run = file ? tu_fmt("%s/free%s", dir, ext) : calloc(1, bytes);
     /* The child's result is not seen here: the bounded run is repeated for the values. */
-    ck_assert_int_eq(measure_in_child(path, job, bytes, job == EXPORT_SLIDING ? bounded : NULL),
-                     0);
+    ck_assert_int_eq(measure_in_child(path, job, bytes, file ? bounded : NULL), 0);
     blz_cache *c = rf_open(path);
-    if (job != EXPORT_SLIDING)
+    if (!file)
         ck_assert_int_eq(run_job(c, job, budget, bounded), BLZ_OK);
     ck_assert_int_eq(run_job(c, job, unbounded, free_run), BLZ_OK);
-    if (job == EXPORT_SLIDING)
-        ck_assert_int_eq(tu_sh("cmp -s '%s' '%s'", (char *)bounded, (char *)free_run), 0);
+    if (file)
+        ck_assert_int_eq(tu_sh("diff -r '%s' '%s'", (char *)bounded, (char *)free_run), 0);
     else
         ck_assert_mem_eq(bounded, free_run, bytes);
     blz_cache_close(c);
@@ -170,6 +186,18 @@ START_TEST(test_sliding_roi)
 }
 END_TEST
 
+START_TEST(test_sliding_stats)
+{
+    check_job(STATS_SLIDING);
+}
+END_TEST
+
+START_TEST(test_sliding_png_sequence)
+{
+    check_job(EXPORT_PNG);
+}
+END_TEST
+
 static Suite *budget_suite(void)
 {
     Suite *s = suite_create("pipeline budget");
@@ -179,6 +207,8 @@ static Suite *budget_suite(void)
     tcase_add_test(tc, test_sliding_reduce);
     tcase_add_test(tc, test_sliding_export);
     tcase_add_test(tc, test_sliding_roi);
+    tcase_add_test(tc, test_sliding_stats);
+    tcase_add_test(tc, test_sliding_png_sequence);
     suite_add_tcase(s, tc);
     return s;
 }

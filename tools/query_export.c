@@ -19,7 +19,8 @@ static const char usage_text[] =
     "  -o, --output OUT      OUT.blz (a cache, same chunk shape and codec), OUT.npy\n"
     "                        (float32, frames x H x W [x C]), OUT.tif (float32 pages)\n"
     "                        or FOLDER/ (8-bit PNG sequence frame_000000.png, ...)\n"
-    "  --frames START:STOP[:STEP], --ram-budget SIZE, --threads N  as for the reductions\n"
+    "  --frames START:STOP[:STEP], --ram-budget SIZE, --threads N, --explain, --verify\n"
+    "                        as for the reductions\n"
     "PNG sequence (one value range for every frame):\n"
     "  --clip LOW,HIGH       percentiles of the whole processed stack mapped to 0 and 255\n"
     "                        (default 0.35,99.65; exact, two more passes over the frames)\n"
@@ -126,6 +127,20 @@ static int export_png(const blz_cache *cache, const export_args *a, const blz_ru
     return 0;
 }
 
+/* --explain: the references' passes, the statistics' walks of a PNG sequence's range,
+ * the writing walk. */
+static int explain(const blz_cache *cache, const export_args *a, const blz_run_options *o)
+{
+    blz_pipeline_plan plan;
+    int st = blz_pipeline_export_plan(cache, &a->run.pipeline, o, a->output, &a->png, &plan);
+    if (st != BLZ_OK)
+        return tool_report(st);
+    char what[1024];
+    snprintf(what, sizeof what, "export to %s", a->output);
+    query_print_pipeline_plan(what, cache, &a->run, &plan);
+    return 0;
+}
+
 int cmd_export(int argc, char **argv)
 {
     export_args a = { .run = query_opts_defaults(), .png = blz_png_sequence_defaults() };
@@ -137,7 +152,9 @@ int cmd_export(int argc, char **argv)
     if (st != 0)
         return st;
     blz_run_options o = { a.run.frames, a.run.budget, a.run.threads };
-    if (png_sequence(a.output)) {
+    if (a.run.explain) {
+        st = explain(cache, &a, &o);
+    } else if (png_sequence(a.output)) {
         st = export_png(cache, &a, &o);
     } else {
         st = blz_pipeline_export(cache, &a.run.pipeline, &o, a.output, a.run.description);

@@ -195,10 +195,9 @@ static double mib(size_t bytes)
     return (double)bytes / 1048576.0;
 }
 
-void query_print_plan(const char *what, const blz_cache *cache, const blz_plan *p)
+/* A scheduled pass: bands, strips or gather groups, threads, memory by part. */
+static void print_scheduled(const blz_layout *l, const blz_plan *p)
 {
-    const blz_layout *l = blz_cache_layout(cache);
-    printf("plan for %s on %s\n", what, blz_cache_path(cache));
     printf("  frames          %lld selected, in %lld time blocks of %d\n", (long long)p->frames,
            (long long)p->time_blocks, l->ct);
     printf("  band            %lld time blocks, %.1f MiB mapped at most\n",
@@ -211,11 +210,100 @@ void query_print_plan(const char *what, const blz_cache *cache, const blz_plan *
                p->strip_tile_rows, p->strips);
     printf("  tiles in flight %lld, threads %d, band release %s\n", (long long)p->tiles_in_flight,
            p->threads, p->release_behind ? "after each band" : "not needed (all fits)");
-    printf("  resident memory %.1f MiB expected:\n", mib(p->total_bytes));
-    printf("    result        %.1f MiB\n", mib(p->result_bytes));
-    printf("    accumulators  %.1f MiB\n", mib(p->accum_bytes));
-    printf("    gather buffer %.1f MiB\n", mib(p->gather_bytes));
-    printf("    decode        %.1f MiB\n", mib(p->decode_bytes));
-    printf("    scratch       %.1f MiB\n", mib(p->scratch_bytes));
-    printf("    mapped cache  %.1f MiB\n", mib(p->mapped_bytes));
+    printf("  resident memory %.1f MiB expected: result %.1f, accumulators %.1f, gather buffer "
+           "%.1f,\n                  decode %.1f, scratch %.1f, mapped cache %.1f MiB\n",
+           mib(p->total_bytes), mib(p->result_bytes), mib(p->accum_bytes), mib(p->gather_bytes),
+           mib(p->decode_bytes), mib(p->scratch_bytes), mib(p->mapped_bytes));
+}
+
+void query_print_plan(const char *what, const blz_cache *cache, const blz_plan *p)
+{
+    printf("plan for %s on %s\n", what, blz_cache_path(cache));
+    print_scheduled(blz_cache_layout(cache), p);
+}
+
+/* What a reference is: "median of frames 0:100", "image bg.npy", ... */
+static void describe_reference(const blz_reference *r, char *text, size_t size)
+{
+    static const char *const windows[] = { "BLITZ's", "centred", "trailing" };
+    const char *op = blz_op_name(r->op) ? blz_op_name(r->op) : "?";
+    const blz_frame_range *f = &r->frames;
+    char stop[24] = "", step[24] = "";
+    if (f->stop >= 0)
+        snprintf(stop, sizeof stop, "%lld", (long long)f->stop);
+    if (f->step != 1)
+        snprintf(step, sizeof step, ":%lld", (long long)f->step);
+    if (r->kind == BLZ_REF_IMAGE)
+        snprintf(text, size, "image %s", r->image);
+    else if (r->kind == BLZ_REF_SLIDING && r->window_kind == BLZ_WINDOW_BLITZ)
+        snprintf(text, size, "sliding %s of %lld frames, %s window, lag %lld", op,
+                 (long long)r->window, windows[r->window_kind], (long long)r->lag);
+    else if (r->kind == BLZ_REF_SLIDING)
+        snprintf(text, size, "sliding %s of %lld frames, %s window", op, (long long)r->window,
+                 windows[r->window_kind]);
+    else if (f->start == 0 && f->stop < 0 && f->step == 1)
+        snprintf(text, size, "%s of all frames", op);
+    else
+        snprintf(text, size, "%s of frames %lld:%s%s", op, (long long)f->start, stop, step);
+}
+
+static void print_reference(const char *stage, const blz_reference *r, int source)
+{
+    static const char *const sources[] = {
+        [BLZ_REF_FROM_PASS] = "a pass of its own, first",
+        [BLZ_REF_FROM_FILE] = "read from its file",
+        [BLZ_REF_FROM_SUBTRACT] = "the subtract image, copied",
+        [BLZ_REF_FROM_WINDOW] = "slides along with the frames",
+    };
+    char text[512];
+    if (source == 0)
+        return;
+    describe_reference(r, text, sizeof text);
+    printf("  %-9s %s: %s\n", stage, text, sources[source]);
+}
+
+/* A walk over the processed frames: strips, threads, memory. */
+static void print_walk(const blz_pass_plan *p)
+{
+    printf("  strips          %d rows each, %d strips (each reads the selected frames)\n",
+           p->strip_rows, p->strips);
+    printf("  threads         %d\n", p->threads);
+    printf("  resident memory %.1f MiB expected: walk buffers %.1f, %s %.1f MiB\n",
+           mib(p->walk_bytes + p->sink_bytes), mib(p->walk_bytes),
+           p->role == BLZ_PASS_EXPORT ? "output buffers" : "histograms and row figures",
+           mib(p->sink_bytes));
+}
+
+static void print_pass(const char *what, int k, const blz_pass_plan *p, const blz_layout *l)
+{
+    static const char *const roles[] = {
+        [BLZ_PASS_SUBTRACT_REF] = "the subtract reference",
+        [BLZ_PASS_DIVIDE_REF] = "the divide reference",
+        [BLZ_PASS_REDUCE] = "of the processed frames, the stages fused into it",
+        [BLZ_PASS_STATS_FIGURES] = "statistics of the processed frames: figures, histogram",
+        [BLZ_PASS_STATS_RANKS] = "statistics of the processed frames: the ranks' buckets",
+        [BLZ_PASS_EXPORT] = "the processed frames written out",
+    };
+    if (p->role == BLZ_PASS_REDUCE)
+        printf("pass %d: %s %s, under %.1f MiB\n", k + 1, what, roles[p->role], mib(p->budget));
+    else
+        printf("pass %d: %s, under %.1f MiB\n", k + 1, roles[p->role], mib(p->budget));
+    if (p->role <= BLZ_PASS_REDUCE)
+        print_scheduled(l, &p->plan);
+    else
+        print_walk(p);
+}
+
+void query_print_pipeline_plan(const char *what, const blz_cache *cache, const query_opts *o,
+                               const blz_pipeline_plan *plan)
+{
+    printf("plan for %s on %s %s%s\n", what, blz_cache_path(cache),
+           o->staged ? "with stages " : "(no stage)", o->description);
+    print_reference("subtract", &o->pipeline.subtract, plan->subtract_source);
+    print_reference("divide", &o->pipeline.divide, plan->divide_source);
+    printf("  budget    %.1f MiB: reference images %.1f MiB, passes over the %lld processed "
+           "frames %.1f MiB\n", mib(o->budget), mib(plan->images_bytes),
+           (long long)plan->outputs, mib(o->budget - plan->images_bytes));
+    for (int k = 0; k < plan->npasses; k++)
+        print_pass(what, k, &plan->passes[k], blz_cache_layout(cache));
 }

@@ -91,4 +91,9 @@ int query_open(const query_opts *o, const char *path, blz_cache **cache);
 /* Print the plan of what on stdout (for --explain). */
 void query_print_plan(const char *what, const blz_cache *cache, const blz_plan *plan);
 
+/* Print the plan of what run with o's stages (for --explain): each reference and where
+ * it comes from, the budget split, and every pass in order. */
+void query_print_pipeline_plan(const char *what, const blz_cache *cache, const query_opts *o,
+                               const blz_pipeline_plan *plan);
+
 #endif

@@ -28,7 +28,7 @@ static const char usage_text[] =
     "  --colormap NAME       .png colormap: gray viridis magma inferno (default gray)\n"
     "  --ram-budget SIZE     resident memory bound, K/M/G suffixes (default half of available)\n"
     "  --threads N           OpenMP threads\n"
-    "  --explain             print the plan and exit without computing\n"
+    "  --explain             print the plan (every pass, with stages) and exit\n"
     "  --verify              check every chunk's checksum as it is read\n"
     "stages (applied to every frame before the reduction):\n";
 
@@ -135,6 +135,23 @@ static int compute_and_write(const blz_cache *cache, const reduce_args *a)
     return rc ? rc : st == BLZ_OK ? 0 : tool_report(st);
 }
 
+/* --explain: the plan of the plain reduction, or of every pass of the pipeline. */
+static int explain(const blz_cache *cache, const reduce_args *a, const char *what)
+{
+    blz_plan plan;
+    blz_pipeline_plan stages;
+    int st = a->run.staged
+                 ? blz_pipeline_reduce_plan(cache, &a->run.pipeline, &a->reduce, &stages)
+                 : blz_reduce_plan(cache, &a->reduce, &plan);
+    if (st == BLZ_OK && query_mpi_root()) {
+        if (a->run.staged)
+            query_print_pipeline_plan(what, cache, &a->run, &stages);
+        else
+            query_print_plan(what, cache, &plan);
+    }
+    return st == BLZ_OK ? 0 : tool_report(st);
+}
+
 int cmd_reduce(int argc, char **argv)
 {
     reduce_args a = { .run = query_opts_defaults(), .image = blz_image_defaults() };
@@ -151,15 +168,7 @@ int cmd_reduce(int argc, char **argv)
     st = query_open(&a.run, a.cache, &cache);
     if (st != 0)
         return st;
-    if (a.run.explain) {
-        blz_plan plan;
-        st = blz_reduce_plan(cache, &a.reduce, &plan);
-        if (st == BLZ_OK && query_mpi_root())
-            query_print_plan(argv[0], cache, &plan);
-        st = st == BLZ_OK ? 0 : tool_report(st);
-    } else {
-        st = compute_and_write(cache, &a);
-    }
+    st = a.run.explain ? explain(cache, &a, argv[0]) : compute_and_write(cache, &a);
     blz_cache_close(cache);
     return st;
 }

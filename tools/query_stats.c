@@ -20,7 +20,7 @@ static const char usage_text[] =
     "  --json                print JSON instead of text\n"
     "  --ram-budget SIZE     resident memory bound, K/M/G suffixes (default half of available)\n"
     "  --threads N           OpenMP threads\n"
-    "  --explain             print the plan and exit without computing\n"
+    "  --explain             print the plan (every pass, with stages) and exit\n"
     "  --verify              check every chunk's checksum as it is read\n"
     "NaN values are counted and otherwise left out.\n"
     "stages (the figures are of the processed frames):\n";
@@ -116,6 +116,23 @@ static int compute(const blz_cache *cache, const query_opts *run, const blz_stat
     return query_mpi_pipeline_stats(cache, &run->pipeline, &r, o, s);
 }
 
+/* --explain: the plan of the stored frames' passes, or of every pass of the pipeline. */
+static int explain(const blz_cache *cache, const query_opts *run, const blz_stats_options *o)
+{
+    blz_run_options r = { run->frames, run->budget, run->threads };
+    blz_plan plan;
+    blz_pipeline_plan stages;
+    int st = run->staged ? blz_pipeline_stats_plan(cache, &run->pipeline, &r, o, &stages)
+                         : blz_stats_plan(cache, o, &plan);
+    if (st == BLZ_OK && query_mpi_root()) {
+        if (run->staged)
+            query_print_pipeline_plan("stats", cache, run, &stages);
+        else
+            query_print_plan("stats", cache, &plan);
+    }
+    return st == BLZ_OK ? 0 : tool_report(st);
+}
+
 int cmd_stats(int argc, char **argv)
 {
     query_opts run = query_opts_defaults();
@@ -132,13 +149,9 @@ int cmd_stats(int argc, char **argv)
     st = query_open(&run, path, &cache);
     if (st != 0)
         return st;
-    blz_plan plan;
     blz_stats s;
     if (run.explain) {
-        st = blz_stats_plan(cache, &o, &plan);
-        if (st == BLZ_OK && query_mpi_root())
-            query_print_plan("stats", cache, &plan);
-        st = st == BLZ_OK ? 0 : tool_report(st);
+        st = explain(cache, &run, &o);
     } else {
         st = compute(cache, &run, &o, &s);
         if (st == 0 && query_mpi_root())

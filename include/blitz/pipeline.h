@@ -179,6 +179,59 @@ int blz_pipeline_export_png(const blz_cache *cache, const blz_pipeline *pipeline
                             const blz_run_options *run, const char *folder,
                             const blz_png_sequence_options *options, double range[2]);
 
+/* How a pipeline run will go, for explaining it (blitz-query --explain): the fixed
+ * references first, each by a reduction pass of its own or read from its file, held as
+ * images from then on; then the passes over the processed frames, under what the
+ * images leave of the budget. Planning computes nothing and reads nothing but the
+ * cache's index (image files are not opened). */
+enum blz_ref_source {
+    BLZ_REF_FROM_PASS = 1,   /* a reduction pass over the cache */
+    BLZ_REF_FROM_FILE,       /* an image file */
+    BLZ_REF_FROM_SUBTRACT,   /* the divide reference is the subtract one's image, copied */
+    BLZ_REF_FROM_WINDOW      /* sliding: computed inside the passes over the frames */
+};
+
+enum blz_pass_role {
+    BLZ_PASS_SUBTRACT_REF = 1, BLZ_PASS_DIVIDE_REF,  /* reference reductions: plan */
+    BLZ_PASS_REDUCE,         /* the reduction of the processed frames, fused: plan */
+    BLZ_PASS_STATS_FIGURES,  /* frame walk: statistics' figures and histogram */
+    BLZ_PASS_STATS_RANKS,    /* frame walk: statistics' counts around the ranks */
+    BLZ_PASS_EXPORT          /* frame walk: writing an export */
+};
+
+typedef struct blz_pass_plan {
+    int role;                /* enum blz_pass_role */
+    size_t budget;           /* bytes the pass runs under */
+    blz_plan plan;           /* reductions: the scheduler's plan */
+    int32_t strip_rows;      /* walks: rows per strip */
+    int32_t strips;          /* walks: strips, each reading the selected frames */
+    int threads;             /* walks */
+    size_t walk_bytes;       /* walks: chunk buffers and a strip's frames, at most */
+    size_t sink_bytes;       /* walks: what the sink holds (histograms, writer, PNG frame) */
+} blz_pass_plan;
+
+enum { BLZ_PIPELINE_MAX_PASSES = 5 };
+
+typedef struct blz_pipeline_plan {
+    int subtract_source, divide_source;  /* enum blz_ref_source; 0: stage off */
+    size_t images_bytes;     /* reference images (and reciprocals) held after their passes */
+    int64_t outputs;         /* output frames */
+    int npasses;
+    blz_pass_plan passes[BLZ_PIPELINE_MAX_PASSES];  /* in the order they run */
+} blz_pipeline_plan;
+
+/* The plans of blz_pipeline_reduce(), blz_pipeline_stats() and of the exports
+ * (png: a PNG sequence's options, NULL for the defaults or another kind of export);
+ * BLZ_ERR_BUDGET as the run would fail. */
+int blz_pipeline_reduce_plan(const blz_cache *cache, const blz_pipeline *pipeline,
+                             const blz_reduce_options *options, blz_pipeline_plan *plan);
+int blz_pipeline_stats_plan(const blz_cache *cache, const blz_pipeline *pipeline,
+                            const blz_run_options *run, const blz_stats_options *options,
+                            blz_pipeline_plan *plan);
+int blz_pipeline_export_plan(const blz_cache *cache, const blz_pipeline *pipeline,
+                             const blz_run_options *run, const char *path,
+                             const blz_png_sequence_options *png, blz_pipeline_plan *plan);
+
 #ifdef __cplusplus
 }
 #endif

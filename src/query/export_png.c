@@ -19,8 +19,7 @@
 #include "core/error_internal.h"
 #include "io/map8.h"
 #include "io/png_write.h"
-#include "query/framewalk.h"
-#include "query/stages.h"
+#include "query/export.h"
 #include "query/stats_pipeline.h"
 
 blz_png_sequence_options blz_png_sequence_defaults(void)
@@ -75,26 +74,25 @@ typedef struct png_run {
     uint8_t *pixels;   /* one frame, 8-bit */
 } png_run;
 
-/* The writing walk: a whole frame per strip, under what the 8-bit frame and the PNG
- * writer's buffers leave of the budget; BLZ_ERR_BUDGET now rather than after the
- * statistics. */
-static int writing_walk(const blz_stages *st, const png_run *run, int threads,
-                        blz_walk_options *w, size_t *frame_bytes)
+int blz_export_png_walk(const blz_stages *st, int colormap, int threads, blz_walk_options *w,
+                        size_t *held)
 {
     const blz_layout *l = st->layout;
-    size_t png, held;
-    if (!blz_mul_size(l->frame_values, run->map.bytes_per_value, frame_bytes)
-        || !blz_png_write_bytes(l->height, l->width, run->map.out_channels, &png)
-        || !blz_add_size(*frame_bytes, png, &held))
+    blz_map8 map;
+    size_t frame, png;
+    int rc = blz_map8_init(&map, colormap, l->channels);
+    if (rc != BLZ_OK)
+        return rc;
+    if (!blz_mul_size(l->frame_values, map.bytes_per_value, &frame)
+        || !blz_png_write_bytes(l->height, l->width, map.out_channels, &png)
+        || !blz_add_size(frame, png, held))
         return blz_fail(BLZ_ERR_RANGE, "%s: PNG frame size overflows", st->path);
-    if (held >= st->budget)
+    if (*held >= st->budget)
         return blz_fail(BLZ_ERR_BUDGET, "%s: the memory budget cannot hold a PNG frame "
-                        "(%zu bytes)", st->path, held);
-    *w = (blz_walk_options){ .budget = st->budget - held, .threads = threads,
+                        "(%zu bytes)", st->path, *held);
+    *w = (blz_walk_options){ .budget = st->budget - *held, .threads = threads,
                              .one_strip = true };
-    blz_region region = { 0, 0, l->width, l->height };
-    int32_t rows;
-    return blz_frame_walk_rows(st, &region, w, &rows);
+    return BLZ_OK;
 }
 
 /* The values mapped to 0 and 255: given, or the clip percentiles of every value. */
@@ -135,22 +133,26 @@ static int png_sink(void *ctx, int64_t n, int32_t y0, int32_t rows, const float 
     return rc;
 }
 
-/* The range, then the frames, into the open folder of run. */
+/* The range, then the frames, into the open folder of run. The walk is checked
+ * first: BLZ_ERR_BUDGET now rather than after the statistics. */
 static int write_sequence(const blz_stages *st, const blz_run_options *o,
                           const blz_png_sequence_options *po, png_run *run, double range[2])
 {
     blz_walk_options w;
-    size_t frame_bytes;
-    int rc = writing_walk(st, run, o->threads, &w, &frame_bytes);
+    size_t held;
+    int32_t rows;
+    blz_region region = { 0, 0, st->layout->width, st->layout->height };
+    int rc = blz_export_png_walk(st, po->colormap, o->threads, &w, &held);
+    if (rc == BLZ_OK)
+        rc = blz_frame_walk_rows(st, &region, &w, &rows);
     if (rc == BLZ_OK)
         rc = value_range(st, po, o->threads, range);
     if (rc != BLZ_OK)
         return rc;
     blz_map8_range(&run->map, range[0], range[1]);
-    run->pixels = malloc(frame_bytes);
+    run->pixels = malloc(st->layout->frame_values * run->map.bytes_per_value);
     if (!run->pixels)
         return blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for an 8-bit frame", st->path);
-    blz_region region = { 0, 0, st->layout->width, st->layout->height };
     rc = blz_frame_walk(st, &region, &w, png_sink, run);
     free(run->pixels);
     return rc;

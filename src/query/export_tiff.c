@@ -49,7 +49,7 @@ static int page_sink(void *ctx, int64_t n, int32_t y0, int32_t rows, const float
                                   TIFFFileName(run->tif), (long long)n);
 }
 
-int blz_export_tiff(const blz_stages *st, const blz_run_options *o, const char *path)
+int blz_export_tiff(const blz_stages *st, const blz_walk_options *w, const char *path)
 {
     const blz_layout *l = st->layout;
     double bytes = (double)st->geom.outputs * (double)l->frame_values * sizeof(float);
@@ -71,8 +71,7 @@ int blz_export_tiff(const blz_stages *st, const blz_run_options *o, const char *
     }
     tiff_run run = { tif, l };
     blz_region region = { 0, 0, l->width, l->height };
-    blz_walk_options w = { .budget = st->budget, .threads = o->threads, .one_strip = true };
-    rc = blz_frame_walk(st, &region, &w, page_sink, &run);
+    rc = blz_frame_walk(st, &region, w, page_sink, &run);
     int flushed = TIFFFlush(tif) == 1;
     TIFFClose(tif);
     if (rc == BLZ_OK && !flushed)

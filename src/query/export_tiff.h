@@ -5,9 +5,10 @@
 #ifndef BLITZ_QUERY_EXPORT_TIFF_H
 #define BLITZ_QUERY_EXPORT_TIFF_H
 
-#include "blitz/pipeline.h"
+#include "query/framewalk.h"
 #include "query/stages.h"
 
-int blz_export_tiff(const blz_stages *st, const blz_run_options *o, const char *path);
+/* Write the frames of st to path, walking them under w (whole frames). */
+int blz_export_tiff(const blz_stages *st, const blz_walk_options *w, const char *path);
 
 #endif

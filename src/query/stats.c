@@ -65,7 +65,9 @@ struct blz_stats_acc {
     partial *parts;
     uint64_t *hist;             /* per thread: BUCKETS (pass 1) or slots x BUCKETS */
     size_t hist_per_thread;
-    int16_t *slot_of_bucket;    /* pass 2: bucket -> slot, -1 if none; NULL in pass 1 */
+    bool counting;              /* pass 2 */
+    uint64_t *top;              /* pass 2: pass 1's total histogram */
+    int16_t *slot_of_bucket;    /* pass 2: bucket -> slot, -1 if none */
     int slots;
 };
 
@@ -139,7 +141,7 @@ void blz_stats_group(blz_stats_acc *acc, size_t part, int thread, blz_row_walk r
                      const void *group)
 {
     uint64_t *hist = acc->hist + (size_t)thread * acc->hist_per_thread;
-    if (acc->slot_of_bucket) {
+    if (acc->counting) {
         bucket_count b = { hist, acc->slot_of_bucket };
         rows(group, count_row, &b);
         return;
@@ -167,10 +169,11 @@ size_t blz_stats_hist_bytes(const blz_stats_options *o)
     return max_slots(o) * BUCKETS * sizeof(uint64_t);
 }
 
-size_t blz_stats_parts_bytes(size_t parts)
+size_t blz_stats_held_bytes(size_t parts)
 {
-    size_t bytes;
-    return blz_mul_size(parts, sizeof(partial), &bytes) ? bytes : SIZE_MAX;
+    size_t bytes, tables = BUCKETS * (sizeof(uint64_t) + sizeof(int16_t));
+    return blz_mul_size(parts, sizeof(partial), &bytes) && blz_add_size(bytes, tables, &bytes)
+               ? bytes : SIZE_MAX;
 }
 
 blz_stats_options blz_stats_defaults(void)
@@ -248,8 +251,8 @@ static void choose_slots(const blz_stats_options *o, blz_stats_acc *acc, uint64_
 }
 
 /* After pass 2: each rank's exact value, and the interpolated percentiles. */
-static void read_percentiles(const blz_stats_options *o, const blz_stats_acc *acc,
-                             const uint64_t *top, uint64_t n, blz_stats *out)
+static void read_percentiles(const blz_stats_options *o, const blz_stats_acc *acc, uint64_t n,
+                             blz_stats *out)
 {
     for (int p = 0; p < o->npercentiles; p++) {
         uint64_t rank[2];
@@ -257,7 +260,7 @@ static void read_percentiles(const blz_stats_options *o, const blz_stats_acc *ac
         double at[2];
         for (int j = 0; j < 2; j++) {
             uint64_t inside, unused;
-            size_t bucket = bin_of_rank(top, BUCKETS, rank[j], &inside);
+            size_t bucket = bin_of_rank(acc->top, BUCKETS, rank[j], &inside);
             const uint64_t *low = acc->hist + (size_t)acc->slot_of_bucket[bucket] * BUCKETS;
             at[j] = key_float((uint32_t)(bucket << 16 | bin_of_rank(low, BUCKETS, inside,
                                                                     &unused)));
@@ -293,38 +296,39 @@ static void summarise(const blz_stats_options *o, const blz_stats_acc *acc, size
 static int run_percentiles(const blz_stats_options *o, const blz_stats_feed *feed,
                            blz_stats_acc *acc, uint64_t n, blz_stats *out)
 {
-    uint64_t *top = malloc(BUCKETS * sizeof *top);
-    acc->slot_of_bucket = malloc(BUCKETS * sizeof *acc->slot_of_bucket);
-    int st = BLZ_OK;
-    if (!top || !acc->slot_of_bucket) {
-        st = blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for histograms", feed->path);
-    } else {
-        memcpy(top, acc->hist, BUCKETS * sizeof *top);
-        choose_slots(o, acc, n);
-        memset(acc->hist, 0, (size_t)feed->threads * acc->hist_per_thread * sizeof *acc->hist);
-        st = feed->walk(feed->ctx, acc);
-    }
+    memcpy(acc->top, acc->hist, BUCKETS * sizeof *acc->top);
+    choose_slots(o, acc, n);
+    memset(acc->hist, 0, (size_t)feed->threads * acc->hist_per_thread * sizeof *acc->hist);
+    acc->counting = true;
+    int st = feed->walk(feed->ctx, acc);
     st = total_histogram(o, acc, feed->threads, (size_t)acc->slots * BUCKETS, st);
     if (st == BLZ_OK)
-        read_percentiles(o, acc, top, n, out);
-    free(top);
-    free(acc->slot_of_bucket);
+        read_percentiles(o, acc, n, out);
     return st;
+}
+
+/* Everything both passes need, allocated before the first (so that the second
+ * reuses the first's freed buffers, not memory fragmented by new ones). */
+static int acc_alloc(blz_stats_acc *acc, const blz_stats_options *o, const blz_stats_feed *feed)
+{
+    *acc = (blz_stats_acc){ .hist_per_thread = max_slots(o) * BUCKETS };
+    acc->parts = malloc((feed->parts ? feed->parts : 1) * sizeof *acc->parts);
+    acc->hist = calloc((size_t)feed->threads * acc->hist_per_thread, sizeof *acc->hist);
+    acc->top = malloc(BUCKETS * sizeof *acc->top);
+    acc->slot_of_bucket = malloc(BUCKETS * sizeof *acc->slot_of_bucket);
+    if (!acc->parts || !acc->hist || !acc->top || !acc->slot_of_bucket)
+        return blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for statistics", feed->path);
+    for (size_t t = 0; t < feed->parts; t++)
+        acc->parts[t] = empty_partial;
+    return BLZ_OK;
 }
 
 int blz_stats_run(const blz_stats_options *o, const blz_stats_feed *feed, blz_stats *stats)
 {
-    blz_stats_acc acc = { .hist_per_thread = max_slots(o) * BUCKETS };
-    acc.parts = malloc(blz_stats_parts_bytes(feed->parts ? feed->parts : 1));
-    acc.hist = calloc((size_t)feed->threads * acc.hist_per_thread, sizeof *acc.hist);
-    int st = BLZ_OK;
-    if (!acc.parts || !acc.hist) {
-        st = blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for statistics", feed->path);
-    } else {
-        for (size_t t = 0; t < feed->parts; t++)
-            acc.parts[t] = empty_partial;
+    blz_stats_acc acc;
+    int st = acc_alloc(&acc, o, feed);
+    if (st == BLZ_OK)
         st = feed->walk(feed->ctx, &acc);
-    }
     st = total_histogram(o, &acc, feed->threads, acc.hist ? BUCKETS : 0, st);
     if (st == BLZ_OK) {
         summarise(o, &acc, feed->parts, stats);
@@ -336,5 +340,7 @@ int blz_stats_run(const blz_stats_options *o, const blz_stats_feed *feed, blz_st
     }
     free(acc.parts);
     free(acc.hist);
+    free(acc.top);
+    free(acc.slot_of_bucket);
     return st;
 }

@@ -42,9 +42,10 @@ typedef struct blz_stats_feed {
     const char *path;    /* for messages */
 } blz_stats_feed;
 
-/* Bytes of the histograms of one thread / of the partials of parts parts. */
+/* Bytes of the histograms of one thread, and what a run holds besides them: the
+ * partials of parts parts and pass 2's tables (SIZE_MAX when that overflows). */
 size_t blz_stats_hist_bytes(const blz_stats_options *options);
-size_t blz_stats_parts_bytes(size_t parts);
+size_t blz_stats_held_bytes(size_t parts);
 
 /* Check the percentiles and thread count of options. */
 int blz_stats_check(const blz_stats_options *options, const char *path);

@@ -64,7 +64,7 @@ static int prepare(cache_feed *f, const blz_cache *cache, const blz_stats_option
     if (st != BLZ_OK)
         return st;
     blz_sched_needs needs = {
-        .result_bytes = blz_stats_parts_bytes((size_t)l->ny * (size_t)l->nx),
+        .result_bytes = blz_stats_held_bytes((size_t)l->ny * (size_t)l->nx),
         .scratch_per_thread = blz_stats_hist_bytes(o),
         .threads = o->threads, .budget = o->ram_budget,
     };

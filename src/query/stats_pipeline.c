@@ -65,7 +65,7 @@ int blz_stats_walk_options(const blz_stages *st, const blz_stats_options *o, int
         n = 1;
     size_t hist, held;
     if (!blz_mul_size((size_t)n, blz_stats_hist_bytes(o), &hist)
-        || !blz_add_size(hist, blz_stats_parts_bytes((size_t)l->height), &held)
+        || !blz_add_size(hist, blz_stats_held_bytes((size_t)l->height), &held)
         || held >= st->budget)
         return blz_fail(BLZ_ERR_BUDGET, "%s: the memory budget cannot hold the statistics' "
                         "histograms (%zu bytes for %d thread(s))", st->path, hist, n);
