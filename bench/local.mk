@@ -2,5 +2,5 @@
 EXTRA_PROGRAMS = bench/peers
 bench_peers_SOURCES = bench/peers.c
 bench_peers_CFLAGS = $(AM_CFLAGS) $(LZ4_CFLAGS)
-bench_peers_LDADD = libblitz.la $(LZ4_LIBS)
+bench_peers_LDADD = libblitz_core.la $(LZ4_LIBS)
 CLEANFILES += bench/peers

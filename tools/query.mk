@@ -2,7 +2,7 @@
 bin_PROGRAMS += blitz-query
 blitz_query_SOURCES = tools/blitz-query.c tools/query_cmds.h tools/query_info.c
 blitz_query_CFLAGS = $(AM_CFLAGS)
-blitz_query_LDADD = libtoolcommon.la libblitz.la
+blitz_query_LDADD = libtoolcommon.la libblitz_core.la
 blitz_query_SOURCES += tools/query_opts.c tools/query_opts.h tools/query_reduce.c \
 	tools/query_stats.c
 dist_man_MANS += docs/blitz-query.1

@@ -1,5 +1,5 @@
-# src/cache/local.mk: the cache file format, its writer and reader, part of libblitz.
-libblitz_la_SOURCES += src/cache/format.c src/cache/codec.c src/cache/shuffle.c \
+# src/cache/local.mk: the cache file format, its writer and reader, part of libblitz_core.
+libblitz_core_la_SOURCES += src/cache/format.c src/cache/codec.c src/cache/shuffle.c \
 	src/cache/meta.c src/cache/tile.c src/cache/sink.c \
 	src/cache/flusher.c src/cache/sections.c src/cache/writer.c \
 	src/cache/reader.c src/cache/chunk.c src/cache/region.c src/cache/view.c

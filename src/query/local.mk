@@ -1,13 +1,13 @@
 # src/query/local.mk: temporal reductions, statistics and the page-budget scheduler.
-libblitz_la_SOURCES += src/query/frames.c src/query/select.c src/query/scheduler.c \
+libblitz_core_la_SOURCES += src/query/frames.c src/query/select.c src/query/scheduler.c \
 	src/query/accumulate.c src/query/reduce.c src/query/stats.c src/query/stats_cache.c
 noinst_HEADERS += src/query/frames.h src/query/select.h src/query/scheduler.h \
 	src/query/accumulate.h src/query/stats.h
-libblitz_la_SOURCES += src/query/sliding.c src/query/reference.c src/query/stages.c \
+libblitz_core_la_SOURCES += src/query/sliding.c src/query/reference.c src/query/stages.c \
 	src/query/series.c src/query/pipeline.c src/query/pipeline_plan.c
 noinst_HEADERS += src/query/sliding.h src/query/reference.h src/query/stages.h \
 	src/query/series.h
-libblitz_la_SOURCES += src/query/framewalk.c src/query/roi.c src/query/pixel.c \
+libblitz_core_la_SOURCES += src/query/framewalk.c src/query/roi.c src/query/pixel.c \
 	src/query/export.c src/query/export_tiff.c src/query/export_png.c src/query/stats_pipeline.c
 noinst_HEADERS += src/query/framewalk.h src/query/export.h src/query/export_tiff.h \
 	src/query/stats_pipeline.h
