@@ -30,6 +30,9 @@
  * registers per state array. */
 enum { BLOCK = 16 };
 
+/* Blocks ahead whose values are prefetched (4 = 256 bytes, best of 4, 8, 16). */
+enum { PREFETCH_BLOCKS = 4 };
+
 #define HOT_KERNEL __attribute__((target_clones("avx512f", "avx2", "default")))
 
 /* One block of a chunk row: where its state lives and where its values are. */
@@ -43,6 +46,17 @@ typedef struct block_ref {
     double seen;           /* frames of the selection folded before this chunk */
 } block_ref;
 
+/* The block's values in selected frame f of the chunk. The hardware prefetchers do not
+ * follow a chunk's frames (one stream per frame, too many at once), so the lines a few
+ * blocks ahead in the same frame are prefetched: 1.6x faster sums, measured. */
+static inline __attribute__((always_inline)) const float *
+frame_values(const block_ref *r, int64_t f)
+{
+    const float *x = r->x + (size_t)f * r->stride;
+    __builtin_prefetch(x + PREFETCH_BLOCKS * BLOCK);
+    return x;
+}
+
 static inline __attribute__((always_inline)) void
 block_sum(const block_ref *r, size_t n)
 {
@@ -50,7 +64,7 @@ block_sum(const block_ref *r, size_t n)
     for (size_t i = 0; i < n; i++)
         s[i] = r->a[i];
     for (int64_t f = 0; f < r->frames; f++) {
-        const float *x = r->x + (size_t)f * r->stride;
+        const float *x = frame_values(r, f);
 #pragma omp simd
         for (size_t i = 0; i < n; i++)
             s[i] += x[i];
@@ -68,7 +82,7 @@ block_sum_ignore(const block_ref *r, size_t n)
         c[i] = r->c[i];
     }
     for (int64_t f = 0; f < r->frames; f++) {
-        const float *x = r->x + (size_t)f * r->stride;
+        const float *x = frame_values(r, f);
 #pragma omp simd
         for (size_t i = 0; i < n; i++) {
             bool ok = x[i] == x[i];
@@ -90,7 +104,7 @@ block_chan(const block_ref *r, size_t n)
     for (size_t i = 0; i < n; i++)
         sum[i] = m2[i] = 0.0;
     for (int64_t f = 0; f < r->frames; f++) {
-        const float *x = r->x + (size_t)f * r->stride;
+        const float *x = frame_values(r, f);
 #pragma omp simd
         for (size_t i = 0; i < n; i++)
             sum[i] += x[i];
@@ -99,7 +113,7 @@ block_chan(const block_ref *r, size_t n)
     for (size_t i = 0; i < n; i++)
         sum[i] *= inv_nb;
     for (int64_t f = 0; f < r->frames; f++) {
-        const float *x = r->x + (size_t)f * r->stride;
+        const float *x = frame_values(r, f);
 #pragma omp simd
         for (size_t i = 0; i < n; i++) {
             double d = x[i] - sum[i];
@@ -126,7 +140,7 @@ block_welford_ignore(const block_ref *r, size_t n)
         c[i] = r->c[i];
     }
     for (int64_t f = 0; f < r->frames; f++) {
-        const float *x = r->x + (size_t)f * r->stride;
+        const float *x = frame_values(r, f);
 #pragma omp simd
         for (size_t i = 0; i < n; i++) {
             bool ok = x[i] == x[i];
@@ -167,7 +181,7 @@ block_extreme(const block_ref *r, size_t n, bool is_max, bool ignore)
     for (size_t i = 0; i < n; i++)
         m[i] = (float)r->a[i];
     for (int64_t f = 0; f < r->frames; f++) {
-        const float *x = r->x + (size_t)f * r->stride;
+        const float *x = frame_values(r, f);
 #pragma omp simd
         for (size_t i = 0; i < n; i++)
             m[i] = takes_float(x[i], m[i], is_max, ignore) ? x[i] : m[i];
@@ -187,7 +201,7 @@ block_arg(const block_ref *r, size_t n, bool is_max, bool ignore)
         at[i] = r->b[i];
     }
     for (int64_t f = 0; f < r->frames; f++) {
-        const float *x = r->x + (size_t)f * r->stride;
+        const float *x = frame_values(r, f);
         double t = r->first_frame + (double)f * r->step;
 #pragma omp simd
         for (size_t i = 0; i < n; i++) {
