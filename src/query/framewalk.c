@@ -147,7 +147,8 @@ static int fixed_frame(strip *s, const float *x, int64_t i, blz_frame_sink sink,
 #pragma omp parallel for num_threads(s->threads) if (s->values >= PARALLEL_VALUES)
     for (int32_t r = 0; r < s->rows; r++) {
         size_t at = (size_t)r * s->row_values;
-        blz_stages_apply_span(s->st, s->out + at, x + at, s->row_values, ref_of_row(s, r));
+        blz_stages_apply_rows(s->st, s->out + at, x + at, 1, s->row_values, 0, ref_of_row(s, r),
+                              0);
     }
     return sink(ctx, i, s->y0, s->rows, s->out);
 }

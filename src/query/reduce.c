@@ -160,18 +160,16 @@ static int strip_end(void *ctx, int32_t y0, int32_t rows)
 }
 
 /* Frame f of a chunk's selection through the stages, into dst (its place in the
- * thread's chunk buffer). */
+ * thread's chunk buffer): the tile's rows in one call. */
 static void stage_frame(const stream_run *s, const blz_chunk_task *task, int64_t f, float *dst)
 {
     size_t C = (size_t)task->channels, row_values = (size_t)task->tw * C;
     size_t width_values = (size_t)s->stages->layout->width * C;
     size_t local = (size_t)(task->local_first + f * task->step);
     const float *src = task->values + local * (size_t)task->th * row_values;
-    for (int32_t y = 0; y < task->rows; y++) {
-        size_t at = (size_t)y * row_values;
-        size_t ref = (size_t)(task->y0 + y) * width_values + (size_t)task->x0 * C;
-        blz_stages_apply_span(s->stages, dst + at, src + at, (size_t)task->cols * C, ref);
-    }
+    size_t ref = (size_t)task->y0 * width_values + (size_t)task->x0 * C;
+    blz_stages_apply_rows(s->stages, dst, src, (size_t)task->rows, (size_t)task->cols * C,
+                          row_values, ref, width_values);
 }
 
 /* With stages, the selected frames of a chunk are staged into the thread's chunk

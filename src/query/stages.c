@@ -223,83 +223,122 @@ bool blz_stages_identity(const blz_stages *st)
  * load time, as the reduction kernels are. */
 #define HOT_KERNEL __attribute__((target_clones("avx512f", "avx2", "default")))
 
-/* src - sub for n samples. */
-HOT_KERNEL static void subtract_span(float *restrict dst, const float *restrict src, size_t n,
-                                     const double *restrict sub)
+/* Rows of samples: row r starts r * stride floats after the first in src and dst, and
+ * its reference values r * ref_stride after the first. */
+typedef struct rows_shape {
+    size_t rows, n, stride, ref_stride;
+} rows_shape;
+
+/* src - sub. */
+HOT_KERNEL static void subtract_rows(float *restrict dst, const float *restrict src,
+                                     const double *restrict sub, rows_shape s)
 {
+    for (size_t r = 0; r < s.rows; r++, dst += s.stride, src += s.stride, sub += s.ref_stride) {
 #pragma omp simd
-    for (size_t i = 0; i < n; i++)
-        dst[i] = (float)((double)src[i] - sub[i]);
+        for (size_t i = 0; i < s.n; i++)
+            dst[i] = (float)((double)src[i] - sub[i]);
+    }
 }
 
-/* Whether float f is the float nearest to q, and so also to any value within
- * |q| 2^-50 of q (the exact quotient, when q is the quotient through the reciprocal):
- * q lies farther than that from both rounding boundaries around f, f is a normal
- * float, q is finite; or q is 0. Branch-free, for vector loops. */
-static inline bool rounds_surely(double q, float f)
+/* Whether (float)q is surely the float nearest to the exact quotient, q being the
+ * quotient through the reciprocal. q lies within 3 units in the last place of the
+ * correctly rounded double quotient, so the two round to different floats only when a
+ * rounding boundary lies that close: a half-way point between floats, whose 29 bits
+ * below float precision are 1 followed by zeros. Sure: q is 0, or q is in the normal
+ * float range and those 29 bits are more than 16 units from the half-way pattern.
+ * Branch-free, for vector loops. */
+static inline bool rounds_surely(double q)
 {
-    uint32_t bits;
-    memcpy(&bits, &f, sizeof bits);
-    uint32_t binade_bits = bits & 0x7f800000u;
-    float binade;
-    memcpy(&binade, &binade_bits, sizeof binade);
-    double back = f, gap = fabs(q - back);
-    /* The boundary below a power of two is half as far (the binade below is finer).
-     * Every comparison is evaluated (& and |, not && and ||) so that the loop has no
-     * branch under the default trapping-math rules. */
-    int finer_below = ((bits & 0x7fffffu) == 0) & (fabs(q) < fabs(back));
-    double half_ulp = (double)binade * (0x1p-24 - 0x1p-25 * finer_below);
-    return (q == 0.0) | (half_ulp - gap > fabs(q) * 0x1p-50);
+    enum { BELOW = 29, MARGIN = 16 };
+    uint64_t bits;
+    memcpy(&bits, &q, sizeof bits);
+    uint64_t below = bits & ((UINT64_C(1) << BELOW) - 1);
+    uint64_t half = UINT64_C(1) << (BELOW - 1);
+    double a = fabs(q);
+    /* & and |, not && and ||: every comparison is evaluated, so the loop has no branch
+     * under the default trapping-math rules. */
+    bool far = below - (half - MARGIN) > 2 * MARGIN;
+    return (q == 0.0) | (far & (a >= 0x1p-126) & (a < 0x1p127));
 }
 
-/* (src - sub) / den for n samples (sub may be NULL). A vector loop multiplies by the
- * reciprocal and marks with NaN every sample whose rounding is not sure (the exact
- * result is never NaN: non-finite quotients give 0); when there is any, those are
- * redone by the exact division. */
-HOT_KERNEL static void divide_span(float *restrict dst, const float *restrict src, size_t n,
-                                   const double *restrict sub, const double *restrict den,
-                                   const double *restrict inv)
+static inline double quotient(const float *src, const double *sub, const double *inv, size_t i)
+{
+    return ((double)src[i] - (sub ? sub[i] : 0.0)) * inv[i];
+}
+
+/* (src - sub) * inv for a row (sub may be NULL); returns whether any sample's rounding
+ * is unsure. Two loops, as a conditional load does not vectorise. */
+static inline __attribute__((always_inline)) bool
+divide_row(float *restrict dst, const float *restrict src, size_t n,
+           const double *restrict sub, const double *restrict inv)
 {
     int unsure = 0;
     if (sub) {
 #pragma omp simd reduction(| : unsure)
         for (size_t i = 0; i < n; i++) {
             double q = ((double)src[i] - sub[i]) * inv[i];
-            float f = (float)q;
-            int sure = rounds_surely(q, f);
-            dst[i] = sure ? f : NAN;
-            unsure |= !sure;
+            dst[i] = (float)q;
+            unsure |= !rounds_surely(q);
         }
     } else {
 #pragma omp simd reduction(| : unsure)
         for (size_t i = 0; i < n; i++) {
             double q = (double)src[i] * inv[i];
-            float f = (float)q;
-            int sure = rounds_surely(q, f);
-            dst[i] = sure ? f : NAN;
-            unsure |= !sure;
+            dst[i] = (float)q;
+            unsure |= !rounds_surely(q);
         }
     }
-    for (size_t i = 0; unsure && i < n; i++)
-        if (isnan(dst[i]))
-            dst[i] = (float)blz_stage_core(src[i], sub ? sub[i] : 0.0, true, den[i]);
+    return unsure;
 }
 
-void blz_stages_apply_span(const blz_stages *st, float *dst, const float *src, size_t n,
-                           size_t ref_offset)
+/* (src - sub) / den (sub may be NULL): a vector loop multiplies by the reciprocal; in
+ * the rare row where some rounding is unsure, those samples are redone by the exact
+ * division (the same quotient computed again names them). */
+HOT_KERNEL static void divide_rows(float *restrict dst, const float *restrict src,
+                                   const double *restrict sub, const double *restrict den,
+                                   const double *restrict inv, rows_shape s)
 {
+    for (size_t r = 0; r < s.rows; r++) {
+        float *d = dst + r * s.stride;
+        const float *x = src + r * s.stride;
+        const double *sr = sub ? sub + r * s.ref_stride : NULL;
+        const double *ir = inv + r * s.ref_stride, *dr = den + r * s.ref_stride;
+        if (!divide_row(d, x, s.n, sr, ir))
+            continue;
+        for (size_t i = 0; i < s.n; i++)
+            if (!rounds_surely(quotient(x, sr, ir, i)))
+                d[i] = (float)blz_stage_core(x[i], sr ? sr[i] : 0.0, true, dr[i]);
+    }
+}
+
+/* Scale, offset, abs or clamp: the whole formula, sample by sample. */
+static void general_rows(const blz_stages *st, float *dst, const float *src, const double *sub,
+                         const double *den, rows_shape s)
+{
+    for (size_t r = 0; r < s.rows; r++) {
+        size_t at = r * s.ref_stride;
+        for (size_t i = 0; i < s.n; i++)
+            dst[r * s.stride + i] = blz_stage_value(&st->p, src[r * s.stride + i],
+                                                    sub ? sub[at + i] : 0.0,
+                                                    den ? den[at + i] : 1.0);
+    }
+}
+
+void blz_stages_apply_rows(const blz_stages *st, float *dst, const float *src, size_t rows,
+                           size_t n, size_t stride, size_t ref_offset, size_t ref_stride)
+{
+    rows_shape s = { rows, n, stride, ref_stride };
     const double *sub = st->sub_term ? st->sub_term + ref_offset : NULL;
     const double *den = st->den ? st->den + ref_offset : NULL;
-    if (st->post) {
-        for (size_t i = 0; i < n; i++)
-            dst[i] = blz_stage_value(&st->p, src[i], sub ? sub[i] : 0.0, den ? den[i] : 1.0);
-    } else if (den) {
-        divide_span(dst, src, n, sub, den, st->inv + ref_offset);
-    } else if (sub) {
-        subtract_span(dst, src, n, sub);
-    } else {
-        memcpy(dst, src, n * sizeof *dst);
-    }
+    if (st->post)
+        general_rows(st, dst, src, sub, den, s);
+    else if (den)
+        divide_rows(dst, src, sub, den, st->inv + ref_offset, s);
+    else if (sub)
+        subtract_rows(dst, src, sub, s);
+    else
+        for (size_t r = 0; r < rows; r++)
+            memcpy(dst + r * stride, src + r * stride, n * sizeof *dst);
 }
 
 size_t blz_stage_windows_bytes(const blz_stages *st)

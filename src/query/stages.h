@@ -88,14 +88,16 @@ static inline float blz_stage_value(const blz_pipeline *p, double x, double sub_
     return (float)v;
 }
 
-/* Apply the stages with fixed references to n samples whose reference values start
- * at ref_offset (index into the H x W x C image); dst and src do not overlap. Without scale,
- * offset, abs or clamp the quotients are computed by multiplying with the reciprocal
- * in a branch-free, vectorised loop, and the rare results that could round otherwise
- * than the exact division (near a float rounding boundary, non-finite, tiny) are
- * redone by the exact formula: every sample comes out as blz_stage_value() gives it. */
-void blz_stages_apply_span(const blz_stages *st, float *dst, const float *src, size_t n,
-                           size_t ref_offset);
+/* Apply the stages with fixed references to rows of n samples: row r starts at
+ * src + r * stride (dst likewise; dst and src do not overlap), and its reference
+ * values at ref_offset + r * ref_stride (indices into the H x W x C image). Without
+ * scale, offset, abs or clamp the quotients are computed by multiplying with the
+ * reciprocal in a branch-free, vectorised loop, and the rare results that could round
+ * otherwise than the exact division (near a float rounding boundary, non-finite, tiny)
+ * are redone by the exact formula: every sample comes out as blz_stage_value() gives
+ * it. */
+void blz_stages_apply_rows(const blz_stages *st, float *dst, const float *src, size_t rows,
+                           size_t n, size_t stride, size_t ref_offset, size_t ref_stride);
 
 /* Sliding state of the references that slide, for n values. */
 typedef struct blz_stage_windows {
