@@ -535,8 +535,9 @@ END_TEST
 
 /* Quotients on and next to float rounding boundaries: frame values 0 minus a .npy
  * subtrahend of -(m * d), divided by an integer d, where m is a midpoint between two
- * floats (or a few double ulps off one). Each exported sample must be the float of
- * the exact double quotient, as a plain division computes it (ties to even). */
+ * floats (or a few double ulps off one). Each exported sample, and each value a
+ * reduction folds, must be the float of the exact double quotient, as a plain division
+ * computes it (ties to even). */
 START_TEST(test_rounding_boundaries)
 {
     enum { SIDE = 64, N = SIDE * SIDE };
@@ -578,6 +579,14 @@ START_TEST(test_rounding_boundaries)
                           got[t * N + i], (double)want);
         }
     free(got);
+    /* The same quotients fused into a reduction's fold: max over the two frames. */
+    blz_reduce_options ro = blz_reduce_defaults(BLZ_OP_MAX);
+    double *max = malloc(N * sizeof *max);
+    ck_assert_int_eq(blz_pipeline_reduce(c, &p, &ro, max), BLZ_OK);
+    for (int i = 0; i < N; i++)
+        ck_assert_msg((float)max[i] == (float)((0.0 - subs[i]) / dens[i]),
+                      "max, sample %d: %.9g", i, max[i]);
+    free(max);
     blz_cache_close(c);
     free(subs);
     free(dens);

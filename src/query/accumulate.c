@@ -25,6 +25,7 @@
 
 #include "core/checked.h"
 #include "core/error_internal.h"
+#include "query/stages.h"
 
 /* Values of a row folded at once: 16 doubles are 2 AVX-512, 4 AVX2 or 8 SSE2
  * registers per state array. */
@@ -44,7 +45,13 @@ typedef struct block_ref {
     double first_frame;    /* absolute index of the first one */
     double step;           /* selection step */
     double seen;           /* frames of the selection folded before this chunk */
+    const double *sub;     /* references of the block's first value (REFS_SUB, REFS_DIV) */
+    const double *den, *inv;
 } block_ref;
+
+/* What the values go through before they are folded: nothing, the subtract stage, or
+ * the divide stage (after a subtraction of sub, all zeros when there is none). */
+enum { REFS_NONE, REFS_SUB, REFS_DIV };
 
 /* The block's values in selected frame f of the chunk. The hardware prefetchers do not
  * follow a chunk's frames (one stream per frame, too many at once), so the lines a few
@@ -57,14 +64,45 @@ frame_values(const block_ref *r, int64_t f)
     return x;
 }
 
-static inline __attribute__((always_inline)) void
-block_sum(const block_ref *r, size_t n)
+/* The block's n values of selected frame f through the references, into staged
+ * (or the values themselves without references). Divisions multiply by the
+ * reciprocal; the rare samples whose rounding is unsure are redone exactly. */
+static inline __attribute__((always_inline)) const float *
+block_values(const block_ref *r, int64_t f, size_t n, int refs, float *staged)
 {
+    const float *x = frame_values(r, f);
+    if (refs == REFS_NONE)
+        return x;
+    if (refs == REFS_SUB) {
+#pragma omp simd
+        for (size_t i = 0; i < n; i++)
+            staged[i] = (float)((double)x[i] - r->sub[i]);
+        return staged;
+    }
+    /* A plain loop, which GCC vectorises with a vector OR and one horizontal OR at the
+     * end; "omp simd reduction" ORed the 16 lanes one by one through memory. 64-bit
+     * flags, as wide as the doubles they come from. */
+    uint64_t unsure = 0;
+    for (size_t i = 0; i < n; i++) {
+        double q = ((double)x[i] - r->sub[i]) * r->inv[i];
+        staged[i] = (float)q;
+        unsure |= (uint64_t)!blz_quotient_sure(q);
+    }
+    for (size_t i = 0; unsure && i < n; i++)
+        if (!blz_quotient_sure(((double)x[i] - r->sub[i]) * r->inv[i]))
+            staged[i] = (float)blz_stage_core(x[i], r->sub[i], true, r->den[i]);
+    return staged;
+}
+
+static inline __attribute__((always_inline)) void
+block_sum(const block_ref *r, size_t n, int refs)
+{
+    float staged[BLOCK];
     double s[BLOCK];
     for (size_t i = 0; i < n; i++)
         s[i] = r->a[i];
     for (int64_t f = 0; f < r->frames; f++) {
-        const float *x = frame_values(r, f);
+        const float *x = block_values(r, f, n, refs, staged);
 #pragma omp simd
         for (size_t i = 0; i < n; i++)
             s[i] += x[i];
@@ -74,15 +112,16 @@ block_sum(const block_ref *r, size_t n)
 }
 
 static inline __attribute__((always_inline)) void
-block_sum_ignore(const block_ref *r, size_t n)
+block_sum_ignore(const block_ref *r, size_t n, int refs)
 {
+    float staged[BLOCK];
     double s[BLOCK], c[BLOCK];
     for (size_t i = 0; i < n; i++) {
         s[i] = r->a[i];
         c[i] = r->c[i];
     }
     for (int64_t f = 0; f < r->frames; f++) {
-        const float *x = frame_values(r, f);
+        const float *x = block_values(r, f, n, refs, staged);
 #pragma omp simd
         for (size_t i = 0; i < n; i++) {
             bool ok = x[i] == x[i];
@@ -98,13 +137,14 @@ block_sum_ignore(const block_ref *r, size_t n)
 
 /* The chunk's own mean and squared deviations, merged by Chan's formula. */
 static inline __attribute__((always_inline)) void
-block_chan(const block_ref *r, size_t n)
+block_chan(const block_ref *r, size_t n, int refs)
 {
+    float staged[BLOCK];
     double sum[BLOCK], m2[BLOCK];
     for (size_t i = 0; i < n; i++)
         sum[i] = m2[i] = 0.0;
     for (int64_t f = 0; f < r->frames; f++) {
-        const float *x = frame_values(r, f);
+        const float *x = block_values(r, f, n, refs, staged);
 #pragma omp simd
         for (size_t i = 0; i < n; i++)
             sum[i] += x[i];
@@ -113,7 +153,7 @@ block_chan(const block_ref *r, size_t n)
     for (size_t i = 0; i < n; i++)
         sum[i] *= inv_nb;
     for (int64_t f = 0; f < r->frames; f++) {
-        const float *x = frame_values(r, f);
+        const float *x = block_values(r, f, n, refs, staged);
 #pragma omp simd
         for (size_t i = 0; i < n; i++) {
             double d = x[i] - sum[i];
@@ -131,8 +171,9 @@ block_chan(const block_ref *r, size_t n)
 }
 
 static inline __attribute__((always_inline)) void
-block_welford_ignore(const block_ref *r, size_t n)
+block_welford_ignore(const block_ref *r, size_t n, int refs)
 {
+    float staged[BLOCK];
     double mean[BLOCK], m2[BLOCK], c[BLOCK];
     for (size_t i = 0; i < n; i++) {
         mean[i] = r->a[i];
@@ -140,7 +181,7 @@ block_welford_ignore(const block_ref *r, size_t n)
         c[i] = r->c[i];
     }
     for (int64_t f = 0; f < r->frames; f++) {
-        const float *x = frame_values(r, f);
+        const float *x = block_values(r, f, n, refs, staged);
 #pragma omp simd
         for (size_t i = 0; i < n; i++) {
             bool ok = x[i] == x[i];
@@ -175,13 +216,14 @@ static inline bool takes_float(float x, float m, bool is_max, bool ignore)
 /* Extremes are kept in float (every candidate is a float, an infinity or NaN, so the
  * conversions are exact): twice the values per register. */
 static inline __attribute__((always_inline)) void
-block_extreme(const block_ref *r, size_t n, bool is_max, bool ignore)
+block_extreme(const block_ref *r, size_t n, bool is_max, bool ignore, int refs)
 {
+    float staged[BLOCK];
     float m[BLOCK];
     for (size_t i = 0; i < n; i++)
         m[i] = (float)r->a[i];
     for (int64_t f = 0; f < r->frames; f++) {
-        const float *x = frame_values(r, f);
+        const float *x = block_values(r, f, n, refs, staged);
 #pragma omp simd
         for (size_t i = 0; i < n; i++)
             m[i] = takes_float(x[i], m[i], is_max, ignore) ? x[i] : m[i];
@@ -193,15 +235,16 @@ block_extreme(const block_ref *r, size_t n, bool is_max, bool ignore)
 /* Arg variants: propagate starts with index -1 (take the first value) and stops at a
  * NaN extreme; ignore starts with NaN and takes only non-NaN values. */
 static inline __attribute__((always_inline)) void
-block_arg(const block_ref *r, size_t n, bool is_max, bool ignore)
+block_arg(const block_ref *r, size_t n, bool is_max, bool ignore, int refs)
 {
+    float staged[BLOCK];
     double m[BLOCK], at[BLOCK];
     for (size_t i = 0; i < n; i++) {
         m[i] = r->a[i];
         at[i] = r->b[i];
     }
     for (int64_t f = 0; f < r->frames; f++) {
-        const float *x = frame_values(r, f);
+        const float *x = block_values(r, f, n, refs, staged);
         double t = r->first_frame + (double)f * r->step;
 #pragma omp simd
         for (size_t i = 0; i < n; i++) {
@@ -218,31 +261,49 @@ block_arg(const block_ref *r, size_t n, bool is_max, bool ignore)
     }
 }
 
-static inline __attribute__((always_inline)) void block_min(const block_ref *r, size_t n)
-{ block_extreme(r, n, false, false); }
-static inline __attribute__((always_inline)) void block_min_ignore(const block_ref *r, size_t n)
-{ block_extreme(r, n, false, true); }
-static inline __attribute__((always_inline)) void block_max(const block_ref *r, size_t n)
-{ block_extreme(r, n, true, false); }
-static inline __attribute__((always_inline)) void block_max_ignore(const block_ref *r, size_t n)
-{ block_extreme(r, n, true, true); }
-static inline __attribute__((always_inline)) void block_argmin(const block_ref *r, size_t n)
-{ block_arg(r, n, false, false); }
-static inline __attribute__((always_inline)) void block_argmin_ignore(const block_ref *r,
-                                                                      size_t n)
-{ block_arg(r, n, false, true); }
-static inline __attribute__((always_inline)) void block_argmax(const block_ref *r, size_t n)
-{ block_arg(r, n, true, false); }
-static inline __attribute__((always_inline)) void block_argmax_ignore(const block_ref *r,
-                                                                      size_t n)
-{ block_arg(r, n, true, true); }
+static inline __attribute__((always_inline)) void
+block_min(const block_ref *r, size_t n, int refs)
+{ block_extreme(r, n, false, false, refs); }
+static inline __attribute__((always_inline)) void
+block_min_ignore(const block_ref *r, size_t n, int refs)
+{ block_extreme(r, n, false, true, refs); }
+static inline __attribute__((always_inline)) void
+block_max(const block_ref *r, size_t n, int refs)
+{ block_extreme(r, n, true, false, refs); }
+static inline __attribute__((always_inline)) void
+block_max_ignore(const block_ref *r, size_t n, int refs)
+{ block_extreme(r, n, true, true, refs); }
+static inline __attribute__((always_inline)) void
+block_argmin(const block_ref *r, size_t n, int refs)
+{ block_arg(r, n, false, false, refs); }
+static inline __attribute__((always_inline)) void
+block_argmin_ignore(const block_ref *r, size_t n, int refs)
+{ block_arg(r, n, false, true, refs); }
+static inline __attribute__((always_inline)) void
+block_argmax(const block_ref *r, size_t n, int refs)
+{ block_arg(r, n, true, false, refs); }
+static inline __attribute__((always_inline)) void
+block_argmax_ignore(const block_ref *r, size_t n, int refs)
+{ block_arg(r, n, true, true, refs); }
 
-typedef void (*block_fn)(const block_ref *r, size_t n);
+typedef void (*block_fn)(const block_ref *r, size_t n, int refs);
+
+/* Where the references of the block at value offset off start (NULL: none; a missing
+ * subtrahend before a division reads zeros). */
+static const double no_subtrahend[BLOCK];
+
+static void point_refs(block_ref *r, const blz_accum_refs *refs, size_t off)
+{
+    r->sub = refs->sub ? refs->sub + off : refs->den ? no_subtrahend : NULL;
+    r->den = refs->den ? refs->den + off : NULL;
+    r->inv = refs->inv ? refs->inv + off : NULL;
+}
 
 /* Every valid row of the chunk, BLOCK values at a time through fn (inlined per op;
  * full blocks with a constant count so that their loops unroll into registers). */
 static inline __attribute__((always_inline)) void
-fold_chunk(const blz_accum *acc, const blz_chunk_task *task, block_fn fn)
+fold_chunk(const blz_accum *acc, const blz_chunk_task *task, const blz_accum_refs *refs,
+           block_fn fn, int kind)
 {
     size_t C = (size_t)task->channels;
     size_t row_values = (size_t)task->tw * C, n = (size_t)task->cols * C;
@@ -258,28 +319,40 @@ fold_chunk(const blz_accum *acc, const blz_chunk_task *task, block_fn fn)
     for (int32_t y = 0; y < task->rows; y++) {
         size_t off = ((size_t)(task->y0 + y - acc->y0) * (size_t)acc->width
                       + (size_t)task->x0) * C;
+        size_t ref_off = ((size_t)(task->y0 + y) * (size_t)acc->width + (size_t)task->x0) * C;
         for (size_t i = 0; i < n; i += BLOCK) {
             r.a = acc->a + off + i;
             r.b = acc->b ? acc->b + off + i : NULL;
             r.c = acc->c ? acc->c + off + i : NULL;
             r.x = first + (size_t)y * row_values + i;
+            if (kind != REFS_NONE)
+                point_refs(&r, refs, ref_off + i);
             if (n - i >= BLOCK)
-                fn(&r, BLOCK);
+                fn(&r, BLOCK, kind);
             else
-                fn(&r, n - i);
+                fn(&r, n - i, kind);
         }
     }
 }
 
-#define FOLDER(name) \
-    HOT_KERNEL static void fold_##name(const blz_accum *acc, const blz_chunk_task *task) \
-    { fold_chunk(acc, task, block_##name); }
-FOLDER(sum) FOLDER(sum_ignore) FOLDER(chan) FOLDER(welford_ignore)
-FOLDER(min) FOLDER(min_ignore) FOLDER(max) FOLDER(max_ignore)
-FOLDER(argmin) FOLDER(argmin_ignore) FOLDER(argmax) FOLDER(argmax_ignore)
-#undef FOLDER
+typedef void (*fold_fn)(const blz_accum *acc, const blz_chunk_task *task,
+                        const blz_accum_refs *refs);
 
-typedef void (*fold_fn)(const blz_accum *acc, const blz_chunk_task *task);
+/* fold_<op>[kind]: the op's folder for each kind of references. */
+#define FOLDER(name, kind) \
+    HOT_KERNEL static void fold_##name##_##kind(const blz_accum *acc, \
+                                                const blz_chunk_task *task, \
+                                                const blz_accum_refs *refs) \
+    { fold_chunk(acc, task, refs, block_##name, kind); }
+#define FOLDERS(name) \
+    FOLDER(name, REFS_NONE) FOLDER(name, REFS_SUB) FOLDER(name, REFS_DIV) \
+    static const fold_fn fold_##name[] = { fold_##name##_REFS_NONE, fold_##name##_REFS_SUB, \
+                                           fold_##name##_REFS_DIV };
+FOLDERS(sum) FOLDERS(sum_ignore) FOLDERS(chan) FOLDERS(welford_ignore)
+FOLDERS(min) FOLDERS(min_ignore) FOLDERS(max) FOLDERS(max_ignore)
+FOLDERS(argmin) FOLDERS(argmin_ignore) FOLDERS(argmax) FOLDERS(argmax_ignore)
+#undef FOLDERS
+#undef FOLDER
 
 /* Per streaming op: which state arrays it keeps (propagate / ignore) and its folders. */
 enum { ARRAY_A = 1, ARRAY_B = 2, ARRAY_C = 4 };
@@ -287,7 +360,7 @@ enum { ARRAY_A = 1, ARRAY_B = 2, ARRAY_C = 4 };
 typedef struct op_kind {
     int op;
     unsigned arrays, arrays_ignore;
-    fold_fn fold, fold_ignore;
+    const fold_fn *fold, *fold_ignore;
 } op_kind;
 
 static const op_kind op_kinds[] = {
@@ -378,10 +451,12 @@ void blz_accum_reset(blz_accum *acc, int32_t y0, int32_t rows)
     fill(acc->c, n, 0.0);
 }
 
-void blz_accum_chunk(const blz_accum *acc, const blz_chunk_task *task)
+void blz_accum_chunk(const blz_accum *acc, const blz_chunk_task *task,
+                     const blz_accum_refs *refs)
 {
     const op_kind *k = kind_of(acc->op);
-    (acc->ignore_nan ? k->fold_ignore : k->fold)(acc, task);
+    int kind = !refs ? REFS_NONE : refs->den ? REFS_DIV : refs->sub ? REFS_SUB : REFS_NONE;
+    (acc->ignore_nan ? k->fold_ignore : k->fold)[kind](acc, task, refs);
 }
 
 /* Final value of one entry from its state and count. */

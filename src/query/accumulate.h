@@ -41,8 +41,18 @@ void blz_accum_free(blz_accum *acc);
 /* Start a strip: reset the state for rows y0..y0+rows-1. */
 void blz_accum_reset(blz_accum *acc, int32_t y0, int32_t rows);
 
-/* Fold the selected frames of one chunk in. Distinct tiles may be folded concurrently. */
-void blz_accum_chunk(const blz_accum *acc, const blz_chunk_task *task);
+/* Fixed references every value goes through before it is folded, fused into the fold
+ * (a pipeline's subtract and divide stages without scale, offset, abs or clamp): the
+ * subtracted terms, denominators and their reciprocals of blz_stages, H x W x C
+ * images; NULL where there is no such stage. */
+typedef struct blz_accum_refs {
+    const double *sub, *den, *inv;
+} blz_accum_refs;
+
+/* Fold the selected frames of one chunk in, through refs when not NULL. Distinct tiles
+ * may be folded concurrently. */
+void blz_accum_chunk(const blz_accum *acc, const blz_chunk_task *task,
+                     const blz_accum_refs *refs);
 
 /* Write the strip's results into out (the whole H x W x C image). */
 void blz_accum_finish(const blz_accum *acc, double *out);

@@ -88,12 +88,19 @@ typedef struct reduction {
     blz_plan plan;
 } reduction;
 
-/* Scratch each thread needs for the stages: a processed chunk (streaming) or a
- * processed series and its window state (sliding). */
+/* Whether a streaming reduction folds the stages in with the values (fixed subtract
+ * and divide references only), rather than staging each chunk into a buffer first. */
+static bool fuses(const blz_stages *s)
+{
+    return s && !s->sliding && !s->post;
+}
+
+/* Scratch each thread needs for the stages: a processed chunk (streaming, unless
+ * fused) or a processed series and its window state (sliding). */
 static size_t stage_scratch(const reduction *r)
 {
     const blz_stages *s = r->stages;
-    if (!s)
+    if (!s || fuses(s))
         return 0;
     if (s->sliding)
         return (size_t)s->geom.outputs * sizeof(float) + blz_stage_windows_bytes(s);
@@ -140,8 +147,10 @@ typedef struct stream_run {
     blz_accum acc;
     double *out;
     const blz_stages *stages;
-    float *chunks;     /* stages: one processed chunk per thread */
+    float *chunks;     /* stages not fused: one processed chunk per thread */
     size_t chunk_values;
+    bool fused;        /* subtract and divide only: fused into the fold through refs */
+    blz_accum_refs refs;
 } stream_run;
 
 static int strip_begin(void *ctx, int32_t y0, int32_t rows)
@@ -177,8 +186,8 @@ static void stage_frame(const stream_run *s, const blz_chunk_task *task, int64_t
 static int fold_chunk(void *ctx, const blz_chunk_task *task)
 {
     stream_run *s = ctx;
-    if (!s->stages) {
-        blz_accum_chunk(&s->acc, task);
+    if (!s->stages || s->fused) {
+        blz_accum_chunk(&s->acc, task, s->fused ? &s->refs : NULL);
         return BLZ_OK;
     }
     float *buf = s->chunks + (size_t)task->thread * s->chunk_values;
@@ -189,7 +198,7 @@ static int fold_chunk(void *ctx, const blz_chunk_task *task)
     }
     blz_chunk_task staged = *task;
     staged.values = buf;
-    blz_accum_chunk(&s->acc, &staged);
+    blz_accum_chunk(&s->acc, &staged, NULL);
     return BLZ_OK;
 }
 
@@ -201,8 +210,10 @@ static int run_streaming(const reduction *r, double *out)
         max_rows = r->layout->height;
     const blz_layout *l = r->layout;
     stream_run s = { .out = out, .stages = r->stages,
-                     .chunk_values = l->chunk_values };
-    if (r->stages) {
+                     .chunk_values = l->chunk_values, .fused = fuses(r->stages) };
+    if (s.fused) {
+        s.refs = (blz_accum_refs){ r->stages->sub_term, r->stages->den, r->stages->inv };
+    } else if (r->stages) {
         s.chunks = calloc((size_t)r->plan.threads * s.chunk_values, sizeof(float));
         if (!s.chunks)
             return blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for staged chunks",

@@ -240,27 +240,6 @@ HOT_KERNEL static void subtract_rows(float *restrict dst, const float *restrict 
     }
 }
 
-/* Whether (float)q is surely the float nearest to the exact quotient, q being the
- * quotient through the reciprocal. q lies within 3 units in the last place of the
- * correctly rounded double quotient, so the two round to different floats only when a
- * rounding boundary lies that close: a half-way point between floats, whose 29 bits
- * below float precision are 1 followed by zeros. Sure: q is 0, or q is in the normal
- * float range and those 29 bits are more than 16 units from the half-way pattern.
- * Branch-free, for vector loops. */
-static inline bool rounds_surely(double q)
-{
-    enum { BELOW = 29, MARGIN = 16 };
-    uint64_t bits;
-    memcpy(&bits, &q, sizeof bits);
-    uint64_t below = bits & ((UINT64_C(1) << BELOW) - 1);
-    uint64_t half = UINT64_C(1) << (BELOW - 1);
-    double a = fabs(q);
-    /* & and |, not && and ||: every comparison is evaluated, so the loop has no branch
-     * under the default trapping-math rules. */
-    bool far = below - (half - MARGIN) > 2 * MARGIN;
-    return (q == 0.0) | (far & (a >= 0x1p-126) & (a < 0x1p127));
-}
-
 static inline double quotient(const float *src, const double *sub, const double *inv, size_t i)
 {
     return ((double)src[i] - (sub ? sub[i] : 0.0)) * inv[i];
@@ -278,14 +257,14 @@ divide_row(float *restrict dst, const float *restrict src, size_t n,
         for (size_t i = 0; i < n; i++) {
             double q = ((double)src[i] - sub[i]) * inv[i];
             dst[i] = (float)q;
-            unsure |= !rounds_surely(q);
+            unsure |= !blz_quotient_sure(q);
         }
     } else {
 #pragma omp simd reduction(| : unsure)
         for (size_t i = 0; i < n; i++) {
             double q = (double)src[i] * inv[i];
             dst[i] = (float)q;
-            unsure |= !rounds_surely(q);
+            unsure |= !blz_quotient_sure(q);
         }
     }
     return unsure;
@@ -306,7 +285,7 @@ HOT_KERNEL static void divide_rows(float *restrict dst, const float *restrict sr
         if (!divide_row(d, x, s.n, sr, ir))
             continue;
         for (size_t i = 0; i < s.n; i++)
-            if (!rounds_surely(quotient(x, sr, ir, i)))
+            if (!blz_quotient_sure(quotient(x, sr, ir, i)))
                 d[i] = (float)blz_stage_core(x[i], sr ? sr[i] : 0.0, true, dr[i]);
     }
 }

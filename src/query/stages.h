@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "blitz/pipeline.h"
 #include "query/frames.h"
@@ -86,6 +87,27 @@ static inline float blz_stage_value(const blz_pipeline *p, double x, double sub_
     if (p->clamp)
         v = v < p->clamp_low ? p->clamp_low : v > p->clamp_high ? p->clamp_high : v;
     return (float)v;
+}
+
+/* Whether (float)q is surely the float nearest to the exact quotient, q being the
+ * quotient through the reciprocal. q lies within 3 units in the last place of the
+ * correctly rounded double quotient, so the two round to different floats only when a
+ * rounding boundary lies that close: a half-way point between floats, whose 29 bits
+ * below float precision are 1 followed by zeros. Sure: q is 0, or q is in the normal
+ * float range and those 29 bits are more than 16 units from the half-way pattern.
+ * Branch-free, for vector loops. */
+static inline bool blz_quotient_sure(double q)
+{
+    enum { BELOW = 29, MARGIN = 16 };
+    uint64_t bits;
+    memcpy(&bits, &q, sizeof bits);
+    uint64_t below = bits & ((UINT64_C(1) << BELOW) - 1);
+    uint64_t half = UINT64_C(1) << (BELOW - 1);
+    double a = fabs(q);
+    /* & and |, not && and ||: every comparison is evaluated, so the loop has no branch
+     * under the default trapping-math rules. */
+    bool far = below - (half - MARGIN) > 2 * MARGIN;
+    return (q == 0.0) | (far & (a >= 0x1p-126) & (a < 0x1p127));
 }
 
 /* Apply the stages with fixed references to rows of n samples: row r starts at
