@@ -135,36 +135,55 @@ block_sum_ignore(const block_ref *r, size_t n, int refs)
     }
 }
 
-/* The chunk's own mean and squared deviations, merged by Chan's formula. */
+/* The chunk's mean and squared deviations, merged into the running state by Chan's
+ * formula. The first chunk takes two passes over its frames (its mean, then the squared
+ * deviations from it); later chunks take one, summing deviations from the running mean
+ * and their squares: that shift lies close to the chunk's own mean, so the chunk's M2 =
+ * s2 - s1^2 / n does not cancel (and it is kept from going below 0 by rounding). */
 static inline __attribute__((always_inline)) void
 block_chan(const block_ref *r, size_t n, int refs)
 {
     float staged[BLOCK];
-    double sum[BLOCK], m2[BLOCK];
-    for (size_t i = 0; i < n; i++)
-        sum[i] = m2[i] = 0.0;
-    for (int64_t f = 0; f < r->frames; f++) {
-        const float *x = block_values(r, f, n, refs, staged);
-#pragma omp simd
-        for (size_t i = 0; i < n; i++)
-            sum[i] += x[i];
-    }
+    double mean[BLOCK], m2[BLOCK];
     double nb = (double)r->frames, inv_nb = 1.0 / nb;
+    for (size_t i = 0; i < n; i++) {
+        mean[i] = r->seen > 0 ? r->a[i] : 0.0;
+        m2[i] = 0.0;
+    }
+    double s1[BLOCK];
     for (size_t i = 0; i < n; i++)
-        sum[i] *= inv_nb;
+        s1[i] = 0.0;
     for (int64_t f = 0; f < r->frames; f++) {
         const float *x = block_values(r, f, n, refs, staged);
 #pragma omp simd
         for (size_t i = 0; i < n; i++) {
-            double d = x[i] - sum[i];
+            double d = x[i] - mean[i];
+            s1[i] += d;
             m2[i] += d * d;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        double chunk_m2 = m2[i] - s1[i] * s1[i] * inv_nb;
+        mean[i] += s1[i] * inv_nb;
+        m2[i] = chunk_m2 > 0.0 ? chunk_m2 : 0.0;
+    }
+    if (r->seen == 0) {
+        for (size_t i = 0; i < n; i++)
+            m2[i] = 0.0;
+        for (int64_t f = 0; f < r->frames; f++) {
+            const float *x = block_values(r, f, n, refs, staged);
+#pragma omp simd
+            for (size_t i = 0; i < n; i++) {
+                double d = x[i] - mean[i];
+                m2[i] += d * d;
+            }
         }
     }
     double na = r->seen, total = na + nb;
     double weight = nb / total, cross = na * nb / total;
 #pragma omp simd
     for (size_t i = 0; i < n; i++) {
-        double delta = sum[i] - r->a[i];
+        double delta = mean[i] - r->a[i];
         r->a[i] += delta * weight;
         r->b[i] += m2[i] + delta * delta * cross;
     }
