@@ -164,9 +164,12 @@ static double dd_centred_squares(const double *sum, double n)
 
 /* ---- deques and sorted windows ---- */
 
+/* Slot of the k-th deque entry (head < window and k <= window: one wrap at most, no
+ * division). */
 static inline size_t deque_slot(const blz_slider *s, size_t v, int64_t k)
 {
-    return v * (size_t)s->window + (size_t)((s->head[v] + k) % s->window);
+    int64_t at = s->head[v] + k;
+    return v * (size_t)s->window + (size_t)(at >= s->window ? at - s->window : at);
 }
 
 static void deque_push(blz_slider *s, size_t v, float x, int64_t i)
@@ -186,7 +189,7 @@ static void deque_push(blz_slider *s, size_t v, float x, int64_t i)
 static void deque_pop(blz_slider *s, size_t v, int64_t i)
 {
     if (s->len[v] > 0 && s->idx[deque_slot(s, v, 0)] == i) {
-        s->head[v] = (s->head[v] + 1) % s->window;
+        s->head[v] = s->head[v] + 1 == s->window ? 0 : s->head[v] + 1;
         s->len[v]--;
     }
 }
