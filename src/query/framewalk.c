@@ -37,6 +37,12 @@ static size_t bytes_per_value(const blz_stages *st)
     return bytes;
 }
 
+size_t blz_frame_walk_bytes(const blz_stages *st, int32_t width, int32_t rows)
+{
+    return blz_chunk_buf_bytes(st->cache) + st->layout->chunk_bytes
+           + (size_t)rows * (size_t)width * (size_t)st->layout->channels * bytes_per_value(st);
+}
+
 int blz_frame_walk_rows(const blz_stages *st, const blz_region *region,
                         const blz_walk_options *o, int32_t *rows)
 {

@@ -37,6 +37,11 @@ typedef struct blz_walk_options {
     bool one_strip;      /* the sink needs whole regions: BLZ_ERR_BUDGET when they do not fit */
 } blz_walk_options;
 
+/* Bytes the walk holds for strips of rows rows of width pixels: a chunk buffer and a
+ * chunk, and per value of a strip its block of ct frames and the output (with a sliding
+ * reference, a ring of WINDOW frames and the window state). */
+size_t blz_frame_walk_bytes(const blz_stages *st, int32_t width, int32_t rows);
+
 /* Rows per strip the walk would use for region under options (0 and BLZ_ERR_BUDGET
  * when not even one row fits). */
 int blz_frame_walk_rows(const blz_stages *st, const blz_region *region,

@@ -4,9 +4,7 @@
  * they leave held, as blz_stages_prepare() runs and holds them, then the passes over
  * the processed frames, planned by the functions the runs themselves use
  * (blz_reduce_plan(), blz_frame_walk_rows(), blz_stats_walk_options(),
- * blz_export_walk()). Two sums have no call to ask them from: the per-thread scratch
- * that stages add to a fused reduction (reduce.c) and the bytes a frame walk holds per
- * strip (framewalk.c); they are counted here as those files count them, and the tests
+ * blz_export_walk(), blz_reduce_stage_scratch(), blz_frame_walk_bytes()); the tests
  * hold the plans to the runs' budgets.
  */
 #include <omp.h>
@@ -15,7 +13,6 @@
 #include "blitz/pipeline.h"
 #include "core/checked.h"
 #include "core/error_internal.h"
-#include "query/accumulate.h"
 #include "query/export.h"
 #include "query/stats.h"
 #include "query/stats_pipeline.h"
@@ -117,19 +114,6 @@ static int plan_references(planner *pl, const blz_cache *cache, const blz_pipeli
     return rc;
 }
 
-/* Bytes a frame walk holds for strips of rows rows, as framewalk.c counts them: a
- * chunk buffer and a chunk, and per value of a strip its block of ct frames and the
- * output (with a sliding reference, a ring of WINDOW frames and the window state). */
-static size_t walk_bytes(const blz_stages *st, int32_t rows)
-{
-    const blz_layout *l = st->layout;
-    size_t per_value = ((size_t)l->ct + 1) * sizeof(float);
-    if (st->sliding)
-        per_value += (size_t)st->geom.window * sizeof(float) + blz_stage_windows_bytes(st);
-    return blz_chunk_buf_bytes(st->cache) + l->chunk_bytes
-           + (size_t)rows * (size_t)l->width * (size_t)l->channels * per_value;
-}
-
 /* A walk over the processed frames under w, its sink holding held bytes. */
 static int plan_walk(blz_pipeline_plan *plan, const blz_stages *st, int role,
                      const blz_walk_options *w, size_t held)
@@ -143,7 +127,7 @@ static int plan_walk(blz_pipeline_plan *plan, const blz_stages *st, int role,
     pass->strip_rows = rows;
     pass->strips = (int32_t)blz_div_ceil(st->layout->height, rows);
     pass->threads = w->threads > 0 ? w->threads : omp_get_max_threads();
-    pass->walk_bytes = walk_bytes(st, rows);
+    pass->walk_bytes = blz_frame_walk_bytes(st, st->layout->width, rows);
     pass->sink_bytes = held;
     return BLZ_OK;
 }
@@ -163,15 +147,6 @@ static int plan_stats(blz_pipeline_plan *plan, const blz_stages *st,
     return rc;
 }
 
-/* Per-thread scratch the stages add to a fused reduction, as reduce.c counts it: a
- * processed series and its window state (sliding), or a processed chunk (streaming). */
-static size_t stage_scratch(const blz_stages *st, int op)
-{
-    if (st->sliding)
-        return (size_t)st->geom.outputs * sizeof(float) + blz_stage_windows_bytes(st);
-    return blz_accum_streams(op) ? st->layout->chunk_bytes : 0;
-}
-
 int blz_pipeline_reduce_plan(const blz_cache *cache, const blz_pipeline *pipeline,
                              const blz_reduce_options *options, blz_pipeline_plan *plan)
 {
@@ -187,7 +162,7 @@ int blz_pipeline_reduce_plan(const blz_cache *cache, const blz_pipeline *pipelin
     o.op = pl.shape.sliding ? BLZ_OP_MEDIAN : options->op;
     int threads = options->threads > 0 ? options->threads : omp_get_max_threads();
     size_t scratch;
-    if (!blz_mul_size((size_t)threads, stage_scratch(&pl.shape, options->op), &scratch)
+    if (!blz_mul_size((size_t)threads, blz_reduce_stage_scratch(&pl.shape, options->op), &scratch)
         || scratch >= pl.shape.budget) {
         blz_stages_free(&pl.shape);
         return blz_fail(BLZ_ERR_BUDGET, "%s: the budget left by the reference images cannot "

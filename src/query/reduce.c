@@ -95,16 +95,13 @@ static bool fuses(const blz_stages *s)
     return s && !s->sliding && !s->post;
 }
 
-/* Scratch each thread needs for the stages: a processed chunk (streaming, unless
- * fused) or a processed series and its window state (sliding). */
-static size_t stage_scratch(const reduction *r)
+size_t blz_reduce_stage_scratch(const blz_stages *s, int op)
 {
-    const blz_stages *s = r->stages;
-    if (!s || fuses(s))
+    if (!s)
         return 0;
     if (s->sliding)
         return (size_t)s->geom.outputs * sizeof(float) + blz_stage_windows_bytes(s);
-    return r->gathers ? 0 : r->layout->chunk_bytes;
+    return blz_accum_streams(op) && !fuses(s) ? s->layout->chunk_bytes : 0;
 }
 
 static int prepare(reduction *r, const blz_cache *cache, const blz_reduce_options *o,
@@ -128,7 +125,7 @@ static int prepare(reduction *r, const blz_cache *cache, const blz_reduce_option
         needs.scratch_per_thread = BLZ_SELECT_COUNTS * sizeof(uint32_t);
     else
         needs.accum_per_value = blz_accum_bytes_per_value(o->op, ignores_nan(o));
-    needs.scratch_per_thread += stage_scratch(r);
+    needs.scratch_per_thread += blz_reduce_stage_scratch(stages, o->op);
     return blz_sched_plan(cache, &r->sel, &needs, &r->plan);
 }
 

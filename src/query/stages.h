@@ -167,6 +167,12 @@ static inline float blz_stage_windows_output(const blz_stage_windows *w,
 void blz_stages_series(const blz_stages *st, blz_stage_windows *w, size_t v, const float *x,
                        size_t ref_offset, float *out);
 
+/* Per-thread scratch the stages add to a reduction with op (reduce.c): a processed
+ * series and its window state (sliding references), a processed chunk (streaming
+ * through scale, offset, abs or clamp), or nothing (subtract and divide fused into
+ * the fold; gathered series processed in place). */
+size_t blz_reduce_stage_scratch(const blz_stages *stages, int op);
+
 /* A reduction of the processed frames (reduce.c); options->frames must be the frames
  * the stages were prepared with. */
 int blz_reduce_staged(const blz_cache *cache, const blz_reduce_options *options,
