@@ -14,6 +14,7 @@
 
 #include "blitz/blitz.h"
 #include "common.h"
+#include "evex_strings.h"
 #include "ingest_args.h"
 #include "ingest_progress.h"
 
@@ -80,6 +81,7 @@ static int report_failure(int st)
 
 int main(int argc, char **argv)
 {
+    tool_avoid_evex_strings(argv);
     tool_name = "blitz-ingest";
     ingest_args a;
     const int parsed = ingest_args_parse(argc, argv, &a);

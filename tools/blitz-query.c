@@ -12,6 +12,7 @@
 
 #include "blitz/blitz.h"
 #include "common.h"
+#include "evex_strings.h"
 #include "query_cmds.h"
 #include "query_mpi.h"
 
@@ -29,10 +30,12 @@ static const query_cmd commands[] = {
     { "percentile", "per-pixel exact percentile --p P", cmd_reduce },
     { "argmin", "frame index of each pixel's minimum", cmd_reduce },
     { "argmax", "frame index of each pixel's maximum", cmd_reduce },
-    { "stats", "whole-selection min, max, mean, std, exact percentiles", cmd_stats },
+    { "stats", "whole-selection min, max, mean, std, exact percentiles (after stages)",
+      cmd_stats },
     { "roi", "per-frame statistics of rectangles and polygons (after stages)", cmd_roi },
     { "pixel", "one pixel's time series (after stages)", cmd_pixel },
-    { "export", "the processed frames as a cache (.blz), a .npy or a float TIFF stack", cmd_export },
+    { "export", "the processed frames as .blz, .npy, float TIFF or a PNG sequence (DIR/)",
+      cmd_export },
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 
@@ -48,6 +51,7 @@ static int help(void)
 
 int main(int argc, char **argv)
 {
+    tool_avoid_evex_strings(argv);
     tool_name = "blitz-query";
     if (argc < 2)
         return tool_usage_error("no command given");
