@@ -135,57 +135,50 @@ block_sum_ignore(const block_ref *r, size_t n, int refs)
     }
 }
 
-/* The chunk's mean and squared deviations, merged into the running state by Chan's
- * formula. The first chunk takes two passes over its frames (its mean, then the squared
- * deviations from it); later chunks take one, summing deviations from the running mean
- * and their squares: that shift lies close to the chunk's own mean, so the chunk's M2 =
- * s2 - s1^2 / n does not cancel (and it is kept from going below 0 by rounding). */
+/* Sums over the chunk's selected frames of d = x - shift and of d^2, per value. */
 static inline __attribute__((always_inline)) void
-block_chan(const block_ref *r, size_t n, int refs)
+shifted_sums(const block_ref *r, size_t n, int refs, const double *shift, double *s1,
+             double *s2)
 {
     float staged[BLOCK];
-    double mean[BLOCK], m2[BLOCK];
-    double nb = (double)r->frames, inv_nb = 1.0 / nb;
-    for (size_t i = 0; i < n; i++) {
-        mean[i] = r->seen > 0 ? r->a[i] : 0.0;
-        m2[i] = 0.0;
-    }
-    double s1[BLOCK];
     for (size_t i = 0; i < n; i++)
-        s1[i] = 0.0;
+        s1[i] = s2[i] = 0.0;
     for (int64_t f = 0; f < r->frames; f++) {
         const float *x = block_values(r, f, n, refs, staged);
 #pragma omp simd
         for (size_t i = 0; i < n; i++) {
-            double d = x[i] - mean[i];
+            double d = x[i] - shift[i];
             s1[i] += d;
-            m2[i] += d * d;
+            s2[i] += d * d;
         }
     }
-    for (size_t i = 0; i < n; i++) {
-        double chunk_m2 = m2[i] - s1[i] * s1[i] * inv_nb;
-        mean[i] += s1[i] * inv_nb;
-        m2[i] = chunk_m2 > 0.0 ? chunk_m2 : 0.0;
-    }
-    if (r->seen == 0) {
-        for (size_t i = 0; i < n; i++)
-            m2[i] = 0.0;
-        for (int64_t f = 0; f < r->frames; f++) {
-            const float *x = block_values(r, f, n, refs, staged);
-#pragma omp simd
-            for (size_t i = 0; i < n; i++) {
-                double d = x[i] - mean[i];
-                m2[i] += d * d;
-            }
-        }
-    }
+}
+
+/* The chunk's mean and squared deviations, merged into the running state by Chan's
+ * formula. The sums are of deviations from a shift close to the chunk's mean, so its
+ * M2 = s2 - s1^2 / n does not cancel (and is kept from going below 0 by rounding): the
+ * running mean for later chunks (one pass), and for a tile's first chunk its own mean,
+ * found by a first pass shifted by 0. */
+static inline __attribute__((always_inline)) void
+block_chan(const block_ref *r, size_t n, int refs)
+{
+    double shift[BLOCK], s1[BLOCK], s2[BLOCK];
+    double nb = (double)r->frames, inv_nb = 1.0 / nb;
+    for (size_t i = 0; i < n; i++)
+        shift[i] = r->seen > 0 ? r->a[i] : 0.0;
+    shifted_sums(r, n, refs, shift, s1, s2);
+    for (size_t i = 0; i < n; i++)
+        shift[i] += s1[i] * inv_nb;   /* the chunk's mean */
+    if (r->seen == 0)
+        shifted_sums(r, n, refs, shift, s1, s2);   /* about the chunk's own mean */
     double na = r->seen, total = na + nb;
     double weight = nb / total, cross = na * nb / total;
 #pragma omp simd
     for (size_t i = 0; i < n; i++) {
-        double delta = mean[i] - r->a[i];
+        double m2 = s2[i] - s1[i] * s1[i] * inv_nb;
+        double delta = shift[i] - r->a[i];
         r->a[i] += delta * weight;
-        r->b[i] += m2[i] + delta * delta * cross;
+        r->b[i] += (m2 > 0.0 ? m2 : 0.0) + delta * delta * cross;
     }
 }
 
@@ -280,30 +273,20 @@ block_arg(const block_ref *r, size_t n, bool is_max, bool ignore, int refs)
     }
 }
 
-static inline __attribute__((always_inline)) void
-block_min(const block_ref *r, size_t n, int refs)
-{ block_extreme(r, n, false, false, refs); }
-static inline __attribute__((always_inline)) void
-block_min_ignore(const block_ref *r, size_t n, int refs)
-{ block_extreme(r, n, false, true, refs); }
-static inline __attribute__((always_inline)) void
-block_max(const block_ref *r, size_t n, int refs)
-{ block_extreme(r, n, true, false, refs); }
-static inline __attribute__((always_inline)) void
-block_max_ignore(const block_ref *r, size_t n, int refs)
-{ block_extreme(r, n, true, true, refs); }
-static inline __attribute__((always_inline)) void
-block_argmin(const block_ref *r, size_t n, int refs)
-{ block_arg(r, n, false, false, refs); }
-static inline __attribute__((always_inline)) void
-block_argmin_ignore(const block_ref *r, size_t n, int refs)
-{ block_arg(r, n, false, true, refs); }
-static inline __attribute__((always_inline)) void
-block_argmax(const block_ref *r, size_t n, int refs)
-{ block_arg(r, n, true, false, refs); }
-static inline __attribute__((always_inline)) void
-block_argmax_ignore(const block_ref *r, size_t n, int refs)
-{ block_arg(r, n, true, true, refs); }
+/* block_<op>: the extreme and arg kernels with their direction and NaN policy fixed. */
+#define BLOCK_VARIANT(name, kernel, is_max, ignore) \
+    static inline __attribute__((always_inline)) void \
+    block_##name(const block_ref *r, size_t n, int refs) \
+    { kernel(r, n, is_max, ignore, refs); }
+BLOCK_VARIANT(min, block_extreme, false, false)
+BLOCK_VARIANT(min_ignore, block_extreme, false, true)
+BLOCK_VARIANT(max, block_extreme, true, false)
+BLOCK_VARIANT(max_ignore, block_extreme, true, true)
+BLOCK_VARIANT(argmin, block_arg, false, false)
+BLOCK_VARIANT(argmin_ignore, block_arg, false, true)
+BLOCK_VARIANT(argmax, block_arg, true, false)
+BLOCK_VARIANT(argmax_ignore, block_arg, true, true)
+#undef BLOCK_VARIANT
 
 typedef void (*block_fn)(const block_ref *r, size_t n, int refs);
 
