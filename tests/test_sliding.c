@@ -7,7 +7,8 @@
  * the window state for several window lengths; at every position the state's value
  * must equal the window reduced from scratch with plain loops in long double: mean to
  * 1e-12 and std to 1e-9 relative, min, max and median exactly (integer data for the
- * median's even windows). NaN values in the window make mean, std, min and max NaN
+ * median's even windows); a sweep of the whole series (blz_slider_sweep, which runs
+ * long series as four stretches side by side) must give the same values bit for bit. NaN values in the window make mean, std, min and max NaN
  * and are left out of the median. The window geometries of the three kinds are
  * checked on a small worked example.
  */
@@ -70,6 +71,9 @@ static void check_series(int op, const float *x, int64_t w, double tol)
     blz_slider s;
     ck_assert_int_eq(blz_slider_init(&s, op, w, 2, "test"), BLZ_OK);
     const size_t v = 1;  /* the second value's state, to catch indexing mistakes */
+    double swept[N];
+    blz_slider_sweep(&s, v, x, N - w + 1, swept);
+    blz_slider_reset(&s, v);
     for (int64_t i = 0; i < w - 1; i++)
         blz_slider_push(&s, v, x[i], i);
     for (int64_t n = 0; n + w <= N; n++) {
@@ -81,6 +85,9 @@ static void check_series(int op, const float *x, int64_t w, double tol)
         else
             ck_assert_msg(fabs(got - want) <= tol * fabs(want), "%s w %lld at %lld: %.17g, "
                           "direct %.17g", blz_op_name(op), (long long)w, (long long)n, got, want);
+        ck_assert_msg(swept[n] == got || (isnan(swept[n]) && isnan(got)), "%s w %lld at %lld: "
+                      "swept %.17g, pushed %.17g", blz_op_name(op), (long long)w, (long long)n,
+                      swept[n], got);
         blz_slider_pop(&s, v, x[n], n);
     }
     blz_slider_free(&s);

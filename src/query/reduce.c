@@ -100,7 +100,8 @@ size_t blz_reduce_stage_scratch(const blz_stages *s, int op)
     if (!s)
         return 0;
     if (s->sliding)
-        return (size_t)s->geom.outputs * sizeof(float) + blz_stage_windows_bytes(s);
+        return (size_t)s->geom.outputs * (sizeof(float) + 2 * sizeof(double))
+               + blz_stage_windows_bytes(s);
     return blz_accum_streams(op) && !fuses(s) ? s->layout->chunk_bytes : 0;
 }
 
@@ -233,6 +234,7 @@ typedef struct gather_run {
     uint32_t *counts;  /* BLZ_SELECT_COUNTS per thread */
     double *out;
     float *series;     /* sliding stages: one processed series per thread */
+    double *refs;      /* sliding stages: the references' values, 2 series per thread */
     blz_stage_windows *windows;  /* sliding stages: one value's windows per thread */
 } gather_run;
 
@@ -247,12 +249,14 @@ static double reduce_value(const gather_run *run, float *x, size_t count, size_t
     if (!st)
         return blz_select_percentile(x, count, percentile_of(o), ignores_nan(o), counts);
     float *series = x;
+    double *refs = NULL;
     blz_stage_windows none = { 0 }, *w = &none;
     if (st->sliding) {
         series = run->series + (size_t)thread * (size_t)st->geom.outputs;
+        refs = run->refs + (size_t)thread * 2 * (size_t)st->geom.outputs;
         w = &run->windows[thread];
     }
-    blz_stages_series(st, w, 0, x, ref, series);
+    blz_stages_series(st, w, 0, x, ref, series, refs);
     double v = blz_series_reduce(series, (size_t)st->geom.outputs, o->op, ignores_nan(o),
                                  o->ddof, percentile_of(o), counts);
     if ((o->op == BLZ_OP_ARGMIN || o->op == BLZ_OP_ARGMAX) && !isnan(v))
@@ -283,6 +287,7 @@ static void free_windows(gather_run *run, int threads)
         blz_stage_windows_free(&run->windows[t]);
     free(run->windows);
     free(run->series);
+    free(run->refs);
 }
 
 /* Per-thread series and window state for sliding stages. */
@@ -291,8 +296,9 @@ static int alloc_windows(gather_run *run, const reduction *r)
     const blz_stages *st = r->stages;
     int threads = r->plan.threads;
     run->series = malloc((size_t)threads * (size_t)st->geom.outputs * sizeof(float));
+    run->refs = malloc((size_t)threads * 2 * (size_t)st->geom.outputs * sizeof(double));
     run->windows = calloc((size_t)threads, sizeof *run->windows);
-    int s = run->series && run->windows ? BLZ_OK
+    int s = run->series && run->refs && run->windows ? BLZ_OK
             : blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for sliding windows", st->path);
     for (int t = 0; s == BLZ_OK && t < threads; t++)
         s = blz_stage_windows_init(&run->windows[t], st, 1);
@@ -301,7 +307,7 @@ static int alloc_windows(gather_run *run, const reduction *r)
 
 static int run_gathering(const reduction *r, double *out)
 {
-    gather_run run = { r, NULL, out, NULL, NULL };
+    gather_run run = { .r = r, .out = out };
     run.counts = malloc((size_t)r->plan.threads * BLZ_SELECT_COUNTS * sizeof(uint32_t));
     int st = run.counts ? BLZ_OK : blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for selection "
                                             "scratch", blz_cache_path(r->cache));

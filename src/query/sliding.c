@@ -5,6 +5,7 @@
 #include "query/sliding.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -276,18 +277,89 @@ static double sorted_median(const blz_slider *s, size_t v)
     return ((double)w[n / 2 - 1] + (double)w[n / 2]) * 0.5;
 }
 
+/* Mean or std of a window of n values from its double-double sums. */
+static inline double sums_value(const double *sum, int op, double n)
+{
+    if (op == BLZ_OP_MEAN)
+        return (sum[0] + sum[1]) / n;
+    double squares = dd_centred_squares(sum, n);
+    return squares > 0 ? sqrt(squares / n) : 0.0;
+}
+
 double blz_slider_value(const blz_slider *s, size_t v)
 {
     if (s->op == BLZ_OP_MEDIAN)
         return sorted_median(s, v);
     if (s->nan[v] > 0)
         return NAN;
-    double n = (double)s->window;
-    if (s->op == BLZ_OP_MEAN)
-        return (s->sum[4 * v] + s->sum[4 * v + 1]) / n;
-    if (s->op == BLZ_OP_STD) {
-        double squares = dd_centred_squares(s->sum + 4 * v, n);
-        return squares > 0 ? sqrt(squares / n) : 0.0;
-    }
+    if (uses_sums(s->op))
+        return sums_value(s->sum + 4 * v, s->op, (double)s->window);
     return s->vals[deque_slot(s, v, 0)];
+}
+
+/* Running sums of one stretch of a sweep: double-double sum (and sum of squares) and
+ * NaN count of the current window. */
+typedef struct sums_lane {
+    double sum[4];
+    int64_t nan;
+} sums_lane;
+
+static inline void lane_add(sums_lane *l, double d, double sign, bool squares)
+{
+    if (d != d) {
+        l->nan += (int64_t)sign;
+        return;
+    }
+    dd_add(&l->sum[0], &l->sum[1], sign * d);
+    if (squares)
+        dd_add(&l->sum[2], &l->sum[3], sign * (d * d));
+}
+
+/* Stretches of outputs swept side by side: each dd_add waits for the previous one, so a
+ * single running sum is bound by latency; four independent ones overlap. A stretch
+ * starts by summing its first window, so stretches pay off only when they are much
+ * longer than the window. */
+enum { LANES = 4, LANE_MIN_WINDOWS = 8 };
+
+/* Mean and std swept with the running sums and NaN count in locals. Each window's sum
+ * is exact (the double-double holds it without rounding), so stretches started at
+ * different places give the same values as pushing and popping one at a time. */
+static void sweep_sums(const blz_slider *s, const float *x, int64_t outputs, double *ref)
+{
+    bool squares = s->op == BLZ_OP_STD;
+    int64_t W = s->window;
+    double n = (double)W;
+    int lanes = outputs >= (int64_t)LANES * LANE_MIN_WINDOWS * W ? LANES : 1;
+    int64_t stretch = (outputs + lanes - 1) / lanes;
+    sums_lane lane[LANES] = { 0 };
+    for (int j = 0; j < lanes; j++)
+        for (int64_t i = j * stretch; i < j * stretch + W - 1; i++)
+            lane_add(&lane[j], x[i], 1.0, squares);
+    for (int64_t t = 0; t < stretch; t++) {
+        for (int j = 0; j < lanes; j++) {
+            int64_t k = j * stretch + t;
+            if (k >= outputs)
+                continue;
+            lane_add(&lane[j], x[k + W - 1], 1.0, squares);
+            ref[k] = lane[j].nan > 0 ? NAN : sums_value(lane[j].sum, s->op, n);
+            lane_add(&lane[j], x[k], -1.0, squares);
+        }
+    }
+}
+
+void blz_slider_sweep(blz_slider *s, size_t v, const float *x, int64_t outputs, double *ref)
+{
+    if (uses_sums(s->op)) {
+        sweep_sums(s, x, outputs, ref);
+        return;
+    }
+    blz_slider_reset(s, v);
+    for (int64_t i = 0; i < s->window - 1; i++)
+        blz_slider_push(s, v, x[i], i);
+    for (int64_t k = 0; k < outputs; k++) {
+        int64_t last = k + s->window - 1;
+        blz_slider_push(s, v, x[last], last);
+        ref[k] = blz_slider_value(s, v);
+        blz_slider_pop(s, v, x[k], k);
+    }
 }

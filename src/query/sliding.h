@@ -62,4 +62,10 @@ void blz_slider_pop(blz_slider *s, size_t v, float x, int64_t i);
 /* The reduction of value v's window (which holds s->window values). */
 double blz_slider_value(const blz_slider *s, size_t v);
 
+/* The window swept over a whole series: ref[k] is the reduction of x[k .. k + window -
+ * 1] for k < outputs, the same values as pushing, reading and popping one at a time
+ * (mean and std keep their running sums in locals; the others use value v's state,
+ * reset first). */
+void blz_slider_sweep(blz_slider *s, size_t v, const float *x, int64_t outputs, double *ref);
+
 #endif

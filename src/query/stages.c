@@ -363,21 +363,19 @@ void blz_stage_windows_reset(blz_stage_windows *w, size_t v)
 }
 
 void blz_stages_series(const blz_stages *st, blz_stage_windows *w, size_t v, const float *x,
-                       size_t ref_offset, float *out)
+                       size_t ref_offset, float *out, double *refs)
 {
     const blz_window_geom *g = &st->geom;
-    if (!st->sliding) {
-        for (int64_t n = 0; n < g->outputs; n++)
-            out[n] = blz_stage_windows_output(w, st, v, x[n], ref_offset);
-        return;
-    }
-    blz_stage_windows_reset(w, v);
-    for (int64_t i = g->first_start; i < g->first_start + g->window - 1; i++)
-        blz_stage_windows_push(w, v, x[i], i);
+    double *sub_refs = refs, *div_refs = refs ? refs + g->outputs : NULL;
+    if (w->sub_slides)
+        blz_slider_sweep(&w->sub, v, x + g->first_start, g->outputs, sub_refs);
+    if (w->div_slides)
+        blz_slider_sweep(&w->div, v, x + g->first_start, g->outputs, div_refs);
+    double fixed_sub = st->sub_term ? st->sub_term[ref_offset] : 0.0;
+    double fixed_den = st->den ? st->den[ref_offset] : 1.0;
     for (int64_t n = 0; n < g->outputs; n++) {
-        int64_t last = g->first_start + n + g->window - 1, first = g->first_start + n;
-        blz_stage_windows_push(w, v, x[last], last);
-        out[n] = blz_stage_windows_output(w, st, v, x[g->first_output + n], ref_offset);
-        blz_stage_windows_pop(w, v, x[first], first);
+        double sub = w->sub_slides ? blz_sub_term(&st->p, sub_refs[n]) : fixed_sub;
+        double den = w->div_slides ? blz_denominator(&st->p, div_refs[n]) : fixed_den;
+        out[n] = blz_stage_value(&st->p, x[g->first_output + n], sub, den);
     }
 }

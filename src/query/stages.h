@@ -163,14 +163,16 @@ static inline float blz_stage_windows_output(const blz_stage_windows *w,
 }
 
 /* Process one value's whole input series x (sel.count samples) into out
- * (geom.outputs samples); w is state for at least value v, reset here. */
+ * (geom.outputs samples); w is state for at least value v, reset here, and refs room
+ * for the sliding references' values (2 x geom.outputs doubles; NULL without sliding
+ * references). */
 void blz_stages_series(const blz_stages *st, blz_stage_windows *w, size_t v, const float *x,
-                       size_t ref_offset, float *out);
+                       size_t ref_offset, float *out, double *refs);
 
 /* Per-thread scratch the stages add to a reduction with op (reduce.c): a processed
- * series and its window state (sliding references), a processed chunk (streaming
- * through scale, offset, abs or clamp), or nothing (subtract and divide fused into
- * the fold; gathered series processed in place). */
+ * series, its window state and the references' values (sliding references), a
+ * processed chunk (streaming through scale, offset, abs or clamp), or nothing
+ * (subtract and divide fused into the fold; gathered series processed in place). */
 size_t blz_reduce_stage_scratch(const blz_stages *stages, int op);
 
 /* A reduction of the processed frames (reduce.c); options->frames must be the frames
