@@ -7,10 +7,11 @@
  * the window state for several window lengths; at every position the state's value
  * must equal the window reduced from scratch with plain loops in long double: mean to
  * 1e-12 and std to 1e-9 relative, min, max and median exactly (integer data for the
- * median's even windows); a sweep of the whole series (blz_slider_sweep, which runs
- * long series as four stretches side by side) must give the same values bit for bit. NaN values in the window make mean, std, min and max NaN
- * and are left out of the median. The window geometries of the three kinds are
- * checked on a small worked example.
+ * median's even windows); a sweep of the whole series (blz_slider_sweep, which runs a
+ * series as four stretches side by side) must give the same values bit for bit, also
+ * on series barely longer than the window. NaN values in the window make mean, std,
+ * min and max NaN and are left out of the median. The window geometries of the three
+ * kinds are checked on a small worked example.
  */
 #include <check.h>
 #include <math.h>
@@ -157,6 +158,29 @@ START_TEST(test_nan_in_windows)
 }
 END_TEST
 
+/* Sweeps of series barely longer than the window: fewer outputs than stretches per
+ * stretch (5 outputs in stretches of 2: the fourth stretch has none). */
+START_TEST(test_sweep_short_series)
+{
+    float x[12];
+    for (int i = 0; i < 12; i++)
+        x[i] = (float)(i * 7 % 5) + 0.25f * (float)i;
+    for (int64_t w = 5; w <= 12; w++) {
+        blz_slider s;
+        ck_assert_int_eq(blz_slider_init(&s, BLZ_OP_STD, w, 1, "test"), BLZ_OK);
+        int64_t outputs = 12 - w + 1;
+        double swept[12];
+        blz_slider_sweep(&s, 0, x, outputs, swept);
+        for (int64_t k = 0; k < outputs; k++) {
+            double want = direct(BLZ_OP_STD, x + k, w);
+            ck_assert_msg(fabs(swept[k] - want) <= 1e-12 * want, "w %lld at %lld: %.17g, "
+                          "direct %.17g", (long long)w, (long long)k, swept[k], want);
+        }
+        blz_slider_free(&s);
+    }
+}
+END_TEST
+
 /* T = 10, W = 3: the worked example of blitz-query(1). */
 START_TEST(test_geometry)
 {
@@ -187,6 +211,7 @@ static Suite *sliding_suite(void)
     tcase_add_test(tc, test_min_max_exact);
     tcase_add_test(tc, test_median_exact);
     tcase_add_test(tc, test_nan_in_windows);
+    tcase_add_test(tc, test_sweep_short_series);
     tcase_add_test(tc, test_geometry);
     suite_add_tcase(s, tc);
     return s;

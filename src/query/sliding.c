@@ -316,10 +316,10 @@ static inline void lane_add(sums_lane *l, double d, double sign, bool squares)
 }
 
 /* Stretches of outputs swept side by side: each dd_add waits for the previous one, so a
- * single running sum is bound by latency; four independent ones overlap. A stretch
- * starts by summing its first window, so stretches pay off only when they are much
- * longer than the window. */
-enum { LANES = 4, LANE_MIN_WINDOWS = 8 };
+ * single running sum is bound by latency; four independent ones overlap. Each stretch
+ * first sums its own first window, which costs more additions but not more time: the
+ * four fills overlap too. */
+enum { LANES = 4 };
 
 /* Mean and std swept with the running sums and NaN count in locals. Each window's sum
  * is exact (the double-double holds it without rounding), so stretches started at
@@ -329,12 +329,12 @@ static void sweep_sums(const blz_slider *s, const float *x, int64_t outputs, dou
     bool squares = s->op == BLZ_OP_STD;
     int64_t W = s->window;
     double n = (double)W;
-    int lanes = outputs >= (int64_t)LANES * LANE_MIN_WINDOWS * W ? LANES : 1;
+    int lanes = outputs >= LANES ? LANES : 1;
     int64_t stretch = (outputs + lanes - 1) / lanes;
     sums_lane lane[LANES] = { 0 };
-    for (int j = 0; j < lanes; j++)
-        for (int64_t i = j * stretch; i < j * stretch + W - 1; i++)
-            lane_add(&lane[j], x[i], 1.0, squares);
+    for (int64_t i = 0; i < W - 1; i++)   /* the fills, side by side too */
+        for (int j = 0; j < lanes && j * stretch < outputs; j++)
+            lane_add(&lane[j], x[j * stretch + i], 1.0, squares);
     for (int64_t t = 0; t < stretch; t++) {
         for (int j = 0; j < lanes; j++) {
             int64_t k = j * stretch + t;
