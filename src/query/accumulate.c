@@ -12,11 +12,14 @@
  * locals (registers), every selected frame of the chunk is folded into them, and the
  * state is stored back once. Each value still sees its frames in order, so the sums
  * are the same sequence of double additions as a frame-by-frame fold, independent of
- * the thread count. std/var without NaN handling take each chunk's values in two
- * passes (the chunk's mean, then squared deviations from it) and merge the chunk into
- * the running state with Chan's formula; with NaN ignored they use Welford's update,
- * as each value has its own count. The folds are compiled for AVX-512, AVX2 and the
- * baseline, chosen at load time.
+ * the thread count; the lines a few blocks ahead in every frame are prefetched. std/var
+ * without NaN handling sum each chunk's deviations from a shift close to its mean and
+ * their squares (one pass, two for a tile's first chunk) and merge the chunk into the
+ * running state with Chan's formula; with NaN ignored they use Welford's update, as
+ * each value has its own count. Fixed subtract/divide stages are applied to the values
+ * as a block reads them (a variant of every folder per kind of references), so a
+ * pipeline's reduction reads the cache once. The folds are compiled for AVX-512, AVX2
+ * and the baseline, chosen at load time.
  */
 #include "query/accumulate.h"
 
