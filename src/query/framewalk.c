@@ -148,8 +148,12 @@ static size_t ref_of_row(const strip *s, int32_t r)
            * (size_t)l->channels;
 }
 
+/* Frame i's strip (x) through fixed references to the sink; without any stage, x
+ * itself. */
 static int fixed_frame(strip *s, const float *x, int64_t i, blz_frame_sink sink, void *ctx)
 {
+    if (blz_stages_identity(s->st))
+        return sink(ctx, i, s->y0, s->rows, x);
 #pragma omp parallel for num_threads(s->threads) if (s->values >= PARALLEL_VALUES)
     for (int32_t r = 0; r < s->rows; r++) {
         size_t at = (size_t)r * s->row_values;
