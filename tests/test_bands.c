@@ -36,17 +36,30 @@ static blz_cache *make_cache(const char *dir, rf_stack *stack)
     return c;
 }
 
-static void open_bands(const blz_cache *whole, blz_cache *views[BANDS])
+/* The test cache in a temporary folder, and views of its bands. */
+typedef struct bands {
+    char *dir;
+    rf_stack stack;
+    blz_cache *whole, *views[BANDS];
+} bands;
+
+static void bands_open(bands *f)
 {
+    f->dir = tu_tmpdir();
+    f->whole = make_cache(f->dir, &f->stack);
     for (int b = 0; b < BANDS; b++)
-        ck_assert_int_eq(blz_cache_open_rows(&views[b], whole, band_rows[b], band_rows[b + 1]),
-                         BLZ_OK);
+        ck_assert_int_eq(blz_cache_open_rows(&f->views[b], f->whole, band_rows[b],
+                                             band_rows[b + 1]), BLZ_OK);
 }
 
-static void close_bands(blz_cache *views[BANDS])
+static void bands_close(bands *f)
 {
     for (int b = 0; b < BANDS; b++)
-        blz_cache_close(views[b]);
+        blz_cache_close(f->views[b]);
+    blz_cache_close(f->whole);
+    rf_stack_free(&f->stack);
+    tu_rmtree(f->dir);
+    free(f->dir);
 }
 
 /* ---- stats: the bands' histograms summed between threads ---- */
@@ -122,19 +135,17 @@ static void split_stats(blz_cache *views[BANDS], const blz_stats_options *o, int
 
 START_TEST(stats_percentiles_exact_over_bands)
 {
-    char *dir = tu_tmpdir();
-    rf_stack stack;
-    blz_cache *whole = make_cache(dir, &stack), *views[BANDS];
-    open_bands(whole, views);
+    bands f;
+    bands_open(&f);
     blz_stats_options o = blz_stats_defaults();
     const double ps[] = { 0, 0.35, 12.5, 33.3, 50, 99.65, 100 };
     o.npercentiles = (int)(sizeof ps / sizeof ps[0]);
     memcpy(o.percentiles, ps, sizeof ps);
     o.threads = 1;
     blz_stats alone;
-    ck_assert_int_eq(blz_stats_compute(whole, &o, &alone), BLZ_OK);
+    ck_assert_int_eq(blz_stats_compute(f.whole, &o, &alone), BLZ_OK);
     band_job jobs[BANDS];
-    split_stats(views, &o, -1, jobs);
+    split_stats(f.views, &o, -1, jobs);
     uint64_t nans = 0, values = 0;
     for (int b = 0; b < BANDS; b++) {
         ck_assert_int_eq(jobs[b].result, BLZ_OK);
@@ -146,31 +157,21 @@ START_TEST(stats_percentiles_exact_over_bands)
     ck_assert_uint_eq(nans, alone.nan_count);
     ck_assert_uint_eq(values, alone.values);
     ck_assert(alone.nan_count > 0 && alone.percentiles[0] < alone.percentiles[6]);
-    close_bands(views);
-    blz_cache_close(whole);
-    rf_stack_free(&stack);
-    tu_rmtree(dir);
-    free(dir);
+    bands_close(&f);
 }
 END_TEST
 
 START_TEST(stats_band_failure_reaches_every_band)
 {
-    char *dir = tu_tmpdir();
-    rf_stack stack;
-    blz_cache *whole = make_cache(dir, &stack), *views[BANDS];
-    open_bands(whole, views);
+    bands f;
+    bands_open(&f);
     blz_stats_options o = blz_stats_defaults();
     o.threads = 1;
     band_job jobs[BANDS];
-    split_stats(views, &o, 1, jobs);
+    split_stats(f.views, &o, 1, jobs);
     for (int b = 0; b < BANDS; b++)
         ck_assert_int_eq(jobs[b].result, BLZ_ERR_INVALID);
-    close_bands(views);
-    blz_cache_close(whole);
-    rf_stack_free(&stack);
-    tu_rmtree(dir);
-    free(dir);
+    bands_close(&f);
 }
 END_TEST
 
@@ -181,10 +182,8 @@ static const int roi_stats[NSTATS] = { BLZ_ROI_COUNT, BLZ_ROI_MIN, BLZ_ROI_MAX, 
 
 START_TEST(roi_whole_frame_over_bands)
 {
-    char *dir = tu_tmpdir();
-    rf_stack stack;
-    blz_cache *whole = make_cache(dir, &stack), *views[BANDS];
-    open_bands(whole, views);
+    bands f;
+    bands_open(&f);
     static const double tri[] = { 2.5, 3.2, 35.7, 10, 20, 44.5 };
     static const double bow[] = { 0, 0, 37, 45, 0, 45, 37, 0 };
     blz_roi rois[NROIS] = {
@@ -197,14 +196,14 @@ START_TEST(roi_whole_frame_over_bands)
     blz_run_options run = blz_run_defaults();
     double alone[T * NROIS * NSTATS], part[T * NROIS * NSTATS];
     double sum[T * NROIS * NSTATS] = { 0 };
-    ck_assert_int_eq(blz_pipeline_roi(whole, &none, &run, rois, NROIS, roi_stats, NSTATS, alone),
+    ck_assert_int_eq(blz_pipeline_roi(f.whole, &none, &run, rois, NROIS, roi_stats, NSTATS, alone),
                      BLZ_OK);
     for (size_t i = 0; i < T * NROIS; i++) {
         sum[i * NSTATS + 1] = INFINITY;
         sum[i * NSTATS + 2] = -INFINITY;
     }
     for (int b = 0; b < BANDS; b++) {
-        ck_assert_int_eq(blz_pipeline_roi(views[b], &none, &run, rois, NROIS, roi_stats, NSTATS,
+        ck_assert_int_eq(blz_pipeline_roi(f.views[b], &none, &run, rois, NROIS, roi_stats, NSTATS,
                                           part), BLZ_OK);
         for (size_t i = 0; i < T * NROIS; i++) {
             const double *p = part + i * NSTATS;
@@ -222,11 +221,7 @@ START_TEST(roi_whole_frame_over_bands)
         ck_assert(a[0] > 0 && s[0] == a[0] && s[1] == a[1] && s[2] == a[2]);
         ck_assert(fabs(s[3] - a[3]) <= 1e-12 * fabs(a[3]));
     }
-    close_bands(views);
-    blz_cache_close(whole);
-    rf_stack_free(&stack);
-    tu_rmtree(dir);
-    free(dir);
+    bands_close(&f);
 }
 END_TEST
 
@@ -234,33 +229,27 @@ END_TEST
 
 START_TEST(reference_image_cropped_to_band)
 {
-    char *dir = tu_tmpdir();
-    rf_stack stack;
-    blz_cache *whole = make_cache(dir, &stack), *views[BANDS];
-    open_bands(whole, views);
+    bands f;
+    bands_open(&f);
     double ref[H * W];
     for (int i = 0; i < H * W; i++)
         ref[i] = 0.5 + (i % 11) * 0.25;
-    char *ref_path = tu_fmt("%s/ref.npy", dir);
+    char *ref_path = tu_fmt("%s/ref.npy", f.dir);
     const int64_t shape[2] = { H, W };
     ck_assert_int_eq(blz_npy_write(ref_path, BLZ_DTYPE_F64, ref, 2, shape), BLZ_OK);
     blz_pipeline p = blz_pipeline_defaults();
     ck_assert_int_eq(blz_reference_parse(ref_path, &p.divide), BLZ_OK);
     blz_reduce_options o = blz_reduce_defaults(BLZ_OP_MEDIAN);
     double alone[H * W], band[H * W];
-    ck_assert_int_eq(blz_pipeline_reduce(whole, &p, &o, alone), BLZ_OK);
+    ck_assert_int_eq(blz_pipeline_reduce(f.whole, &p, &o, alone), BLZ_OK);
     for (int b = 0; b < BANDS; b++) {
-        const blz_layout *l = blz_cache_layout(views[b]);
-        ck_assert_int_eq(blz_pipeline_reduce(views[b], &p, &o, band), BLZ_OK);
-        size_t first = (size_t)blz_cache_row_offset(views[b]) * W;
+        const blz_layout *l = blz_cache_layout(f.views[b]);
+        ck_assert_int_eq(blz_pipeline_reduce(f.views[b], &p, &o, band), BLZ_OK);
+        size_t first = (size_t)blz_cache_row_offset(f.views[b]) * W;
         ck_assert(memcmp(band, alone + first, l->frame_values * sizeof *band) == 0);
     }
     free(ref_path);
-    close_bands(views);
-    blz_cache_close(whole);
-    rf_stack_free(&stack);
-    tu_rmtree(dir);
-    free(dir);
+    bands_close(&f);
 }
 END_TEST
 

@@ -111,6 +111,20 @@ static void hold_image(blz_stages *st, size_t bytes)
     st->budget -= bytes;
 }
 
+/* A new reference image, allocated and held. */
+static int new_image(blz_stages *st, double **image)
+{
+    size_t bytes;
+    int s = image_room(st, &bytes);
+    if (s != BLZ_OK)
+        return s;
+    *image = malloc(bytes);
+    if (!*image)
+        return blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for a reference image", st->path);
+    hold_image(st, bytes);
+    return BLZ_OK;
+}
+
 static int fixed_reference(blz_stages *st, const blz_reference *r, int threads, double **image)
 {
     if (r->kind != BLZ_REF_RANGE && r->kind != BLZ_REF_IMAGE)
@@ -142,16 +156,10 @@ static int divide_reference(blz_stages *st, int threads)
 {
     if (!st->sub_term || !same_fixed(&st->p.subtract, &st->p.divide))
         return fixed_reference(st, &st->p.divide, threads, &st->den);
-    size_t bytes;
-    int s = image_room(st, &bytes);
-    if (s != BLZ_OK)
-        return s;
-    st->den = malloc(bytes);
-    if (!st->den)
-        return blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for a reference image", st->path);
-    memcpy(st->den, st->sub_term, bytes);
-    hold_image(st, bytes);
-    return BLZ_OK;
+    int s = new_image(st, &st->den);
+    if (s == BLZ_OK)
+        memcpy(st->den, st->sub_term, st->layout->frame_values * sizeof *st->den);
+    return s;
 }
 
 /* Reference images turned into what the per-sample loops use: subtracted terms,
@@ -163,14 +171,9 @@ static int to_terms(blz_stages *st)
         st->sub_term[i] = blz_sub_term(&st->p, st->sub_term[i]);
     if (!st->den)
         return BLZ_OK;
-    size_t bytes;
-    int s = image_room(st, &bytes);
+    int s = new_image(st, &st->inv);
     if (s != BLZ_OK)
         return s;
-    st->inv = malloc(bytes);
-    if (!st->inv)
-        return blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for a reference image", st->path);
-    hold_image(st, bytes);
     for (size_t i = 0; i < n; i++) {
         st->den[i] = blz_denominator(&st->p, st->den[i]);
         st->inv[i] = 1.0 / st->den[i];
