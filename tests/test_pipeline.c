@@ -40,8 +40,10 @@ typedef struct pipe_case {
     double lo, hi;
     blz_frame_range frames;
     int nan_every;
+    int inf_every;                  /* every inf_every-th value +inf, the next -inf */
     uint32_t max;
     bool frames_only;               /* check the frames, not the reductions */
+    bool extremes_only;             /* of the reductions and statistics only min, max */
 } pipe_case;
 
 static const char reference_program[] =
@@ -150,6 +152,9 @@ static void setup_case(fixture *f, const pipe_case *pc)
 {
     f->dir = tu_tmpdir();
     rf_stack s = rf_stack_make(T, H, W, 1, pc->max, pc->nan_every, 7);
+    for (size_t i = 0; pc->inf_every > 0 && i < (size_t)T * H * W; i++)
+        if (i % (size_t)pc->inf_every <= 1)
+            s.values[i] = i % (size_t)pc->inf_every ? -INFINITY : INFINITY;
     f->cache_path = tu_fmt("%s/stack.blz", f->dir);
     char *npy = tu_fmt("%s/stack.npy", f->dir);
     ck_assert_int_eq(rf_write_cache(&s, f->cache_path, 5, 8, 16, BLZ_CODEC_LZ4), BLZ_OK);
@@ -329,6 +334,40 @@ static void check_reductions(const fixture *f)
     }
 }
 
+/* Min and max of the processed stack with NaN propagated and ignored, against plain
+ * loops over numpy's processed stack; 1 and 2 threads and a tight budget. */
+static void check_extremes(const fixture *f)
+{
+    double *want = malloc(H * W * sizeof *want);
+    for (int op = BLZ_OP_MIN; op <= BLZ_OP_MAX; op++) {
+        for (int policy = BLZ_NAN_PROPAGATE; policy <= BLZ_NAN_IGNORE; policy++) {
+            for (int i = 0; i < H * W; i++) {
+                double m = NAN;
+                bool nan = false;
+                for (int64_t k = 0; k < f->n; k++) {
+                    double v = f->P[(size_t)k * H * W + (size_t)i];
+                    nan |= v != v;
+                    if (v == v && (m != m || (op == BLZ_OP_MAX ? v > m : v < m)))
+                        m = v;
+                }
+                want[i] = nan && policy == BLZ_NAN_PROPAGATE ? NAN : m;
+            }
+            for (int run = 0; run < 3; run++) {
+                blz_reduce_options o = blz_reduce_defaults(op);
+                o.frames = f->run.frames;
+                o.nan_policy = policy;
+                o.threads = run ? 2 : 1;
+                o.ram_budget = run == 2 ? (size_t)600 << 10 : (size_t)1 << 30;
+                double got[H * W];
+                ck_assert_msg(blz_pipeline_reduce(f->cache, &f->p, &o, got) == BLZ_OK, "%s",
+                              blz_errmsg());
+                expect_values(blz_op_name(op), got, want, H * W, 0.0);
+            }
+        }
+    }
+    free(want);
+}
+
 static int stats_with(const fixture *f, int threads, size_t budget, blz_stats *out)
 {
     blz_stats_options o = blz_stats_defaults();
@@ -386,9 +425,13 @@ static void check_case(const pipe_case *pc)
     check_export_cache(&f);
     check_export_tiff(&f);
     check_pixel(&f);
-    if (!pc->frames_only)
-        check_reductions(&f);
-    check_stats(&f);
+    if (pc->extremes_only) {
+        check_extremes(&f);
+    } else {
+        if (!pc->frames_only)
+            check_reductions(&f);
+        check_stats(&f);
+    }
     teardown_case(&f);
 }
 
@@ -600,6 +643,53 @@ START_TEST(test_rounding_boundaries)
 }
 END_TEST
 
+/* Min and max of processed stacks holding NaN and infinities, through each shape of
+ * pipeline the envelope (stages.h) takes or declines: divisors of both signs, zero and
+ * NaN with a negative scale (the envelope of the finite samples), a subtraction with
+ * abs and clamp (max by the envelope of the samples that are not NaN; min declines),
+ * and infinite divisors (declined: the samples are divided). */
+START_TEST(test_extremes_with_infinities)
+{
+    char *dir = tu_tmpdir();
+    char *program = tu_fmt("import numpy as np\n"
+                           "r = np.random.default_rng(5)\n"
+                           "np.save('%s/sub.npy', (r.integers(-20, 20, (%d, %d)) / 4)"
+                           ".astype(np.float32))\n"
+                           "d = r.integers(-3, 4, (%d, %d)) * 0.5\n"
+                           "d[0, :4] = np.nan\n"
+                           "np.save('%s/div.npy', d)\n"
+                           "d[1, :3] = np.inf; d[2, :3] = -np.inf\n"
+                           "np.save('%s/infdiv.npy', d)\n", dir, H, W, H, W, dir, dir);
+    ck_assert_int_eq(tu_python(program), 0);
+    char *sub = tu_fmt("%s/sub.npy", dir), *py_sub = tu_fmt("('image', '%s')", sub);
+    char *div = tu_fmt("%s/div.npy", dir), *py_div = tu_fmt("('image', '%s')", div);
+    char *infdiv = tu_fmt("%s/infdiv.npy", dir), *py_infdiv = tu_fmt("('image', '%s')", infdiv);
+    pipe_case both = { .sub = sub, .py_sub = py_sub, .asub = 1.0, .div = div, .py_div = py_div,
+                       .adiv = 1.0, .scale = -1.5, .offset = 2, .py_clamp = "None",
+                       .frames = ALL_FRAMES, .nan_every = 7, .inf_every = 11, .max = 30,
+                       .extremes_only = true };
+    check_case(&both);
+    pipe_case folded = { .sub = sub, .py_sub = py_sub, .asub = 0.5, .py_div = "None",
+                         .scale = 1, .abs = 1, .py_clamp = "(0.5, 12.0)", .lo = 0.5,
+                         .hi = 12.0, .frames = { 1, 36, 3 }, .nan_every = 9, .inf_every = 13,
+                         .max = 20, .extremes_only = true };
+    check_case(&folded);
+    pipe_case infinite = both;
+    infinite.div = infdiv;
+    infinite.py_div = py_infdiv;
+    check_case(&infinite);
+    free(program);
+    free(sub);
+    free(py_sub);
+    free(div);
+    free(py_div);
+    free(infdiv);
+    free(py_infdiv);
+    tu_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 /* With no stage, an exported cache holds exactly the original values. */
 START_TEST(test_export_identity)
 {
@@ -698,6 +788,7 @@ static Suite *pipeline_suite(void)
     tcase_add_test(tc, test_image_references);
     tcase_add_test(tc, test_quotients_beyond_float_range);
     tcase_add_test(tc, test_rounding_boundaries);
+    tcase_add_test(tc, test_extremes_with_infinities);
     tcase_add_test(tc, test_export_identity);
     tcase_add_test(tc, test_stats_threads);
     suite_add_tcase(s, tc);

@@ -8,6 +8,8 @@
  *   std, var       a = running mean, b = sum of squared deviations; c = count (NaN
  *                  ignored)
  *   argmin/argmax  a = extreme so far, b = its frame index
+ *   envelope       a, b = largest and smallest sample that is not special, c = whether
+ *                  any was (accumulate.h)
  * A chunk is folded BLOCK values of a row at a time: the block's state is loaded into
  * locals (registers), every selected frame of the chunk is folded into them, and the
  * state is stored back once. Each value still sees its frames in order, so the sums
@@ -25,9 +27,11 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/checked.h"
 #include "core/error_internal.h"
+#include "core/hot_kernel.h"
 #include "query/stages.h"
 
 /* Values of a row folded at once: 16 doubles are 2 AVX-512, 4 AVX2 or 8 SSE2
@@ -37,7 +41,6 @@ enum { BLOCK = 16 };
 /* Blocks ahead whose values are prefetched (4 = 256 bytes, best of 4, 8, 16). */
 enum { PREFETCH_BLOCKS = 4 };
 
-#define HOT_KERNEL __attribute__((target_clones("avx512f", "avx2", "default")))
 
 /* One block of a chunk row: where its state lives and where its values are. */
 typedef struct block_ref {
@@ -67,33 +70,53 @@ frame_values(const block_ref *r, int64_t f)
     return x;
 }
 
-/* The block's n values of selected frame f through the references, into staged
- * (or the values themselves without references). Divisions multiply by the
- * reciprocal; the rare samples whose rounding is unsure are redone exactly. */
+/* Value i of x through the references (REFS_SUB or REFS_DIV), in double: a division
+ * goes through the reciprocal where that is exact (blz_fast_quotient), else divides. */
+static inline __attribute__((always_inline)) double
+staged_value(const block_ref *r, const float *x, size_t i, int refs, bool divides)
+{
+    double v = (double)x[i] - r->sub[i];
+    if (refs == REFS_SUB)
+        return v;
+    return blz_finite_or_zero(divides ? v / r->den[i]
+                                      : blz_fast_quotient(v, r->den[i], r->inv[i]));
+}
+
+/* The block's n values of x through the references, rounded to float into f32, or
+ * unrounded into f64 (the other NULL). */
+static inline __attribute__((always_inline)) void
+stage_block(const block_ref *r, const float *x, size_t n, int refs, float *f32, double *f64)
+{
+    if (refs == REFS_DIV && !r->inv) {
+#pragma omp simd
+        for (size_t i = 0; i < n; i++) {
+            double v = staged_value(r, x, i, refs, true);
+            if (f64)
+                f64[i] = v;
+            else
+                f32[i] = (float)v;
+        }
+    } else {
+#pragma omp simd
+        for (size_t i = 0; i < n; i++) {
+            double v = staged_value(r, x, i, refs, false);
+            if (f64)
+                f64[i] = v;
+            else
+                f32[i] = (float)v;
+        }
+    }
+}
+
+/* The block's n values of selected frame f, through the references into staged
+ * (the values themselves without references). */
 static inline __attribute__((always_inline)) const float *
 block_values(const block_ref *r, int64_t f, size_t n, int refs, float *staged)
 {
     const float *x = frame_values(r, f);
     if (refs == REFS_NONE)
         return x;
-    if (refs == REFS_SUB) {
-#pragma omp simd
-        for (size_t i = 0; i < n; i++)
-            staged[i] = (float)((double)x[i] - r->sub[i]);
-        return staged;
-    }
-    /* A plain loop, which GCC vectorises with a vector OR and one horizontal OR at the
-     * end; "omp simd reduction" ORed the 16 lanes one by one through memory. 64-bit
-     * flags, as wide as the doubles they come from. */
-    uint64_t unsure = 0;
-    for (size_t i = 0; i < n; i++) {
-        double q = ((double)x[i] - r->sub[i]) * r->inv[i];
-        staged[i] = (float)q;
-        unsure |= (uint64_t)!blz_quotient_sure(q);
-    }
-    for (size_t i = 0; unsure && i < n; i++)
-        if (!blz_quotient_sure(((double)x[i] - r->sub[i]) * r->inv[i]))
-            staged[i] = (float)blz_stage_core(x[i], r->sub[i], true, r->den[i]);
+    stage_block(r, x, n, refs, staged, NULL);
     return staged;
 }
 
@@ -229,16 +252,32 @@ static inline bool takes_float(float x, float m, bool is_max, bool ignore)
 }
 
 /* Extremes are kept in float (every candidate is a float, an infinity or NaN, so the
- * conversions are exact): twice the values per register. */
+ * conversions are exact): twice the values per register. Through references, the
+ * processed values are compared unrounded and the extreme rounded to float once per
+ * chunk: rounding is monotonic, so the extreme of the rounded values is the rounded
+ * extreme (NaN stays NaN), and a conversion per value is saved. */
 static inline __attribute__((always_inline)) void
 block_extreme(const block_ref *r, size_t n, bool is_max, bool ignore, int refs)
 {
-    float staged[BLOCK];
+    if (refs != REFS_NONE) {
+        double m[BLOCK], v[BLOCK];
+        for (size_t i = 0; i < n; i++)
+            m[i] = r->a[i];
+        for (int64_t f = 0; f < r->frames; f++) {
+            stage_block(r, frame_values(r, f), n, refs, NULL, v);
+#pragma omp simd
+            for (size_t i = 0; i < n; i++)
+                m[i] = takes(v[i], m[i], is_max, ignore) ? v[i] : m[i];
+        }
+        for (size_t i = 0; i < n; i++)
+            r->a[i] = (float)m[i];
+        return;
+    }
     float m[BLOCK];
     for (size_t i = 0; i < n; i++)
         m[i] = (float)r->a[i];
     for (int64_t f = 0; f < r->frames; f++) {
-        const float *x = block_values(r, f, n, refs, staged);
+        const float *x = frame_values(r, f);
 #pragma omp simd
         for (size_t i = 0; i < n; i++)
             m[i] = takes_float(x[i], m[i], is_max, ignore) ? x[i] : m[i];
@@ -274,6 +313,53 @@ block_arg(const block_ref *r, size_t n, bool is_max, bool ignore, int refs)
         r->a[i] = m[i];
         r->b[i] = at[i];
     }
+}
+
+/* The envelope's extremes are kept in float (exact) and its flags as integers, so
+ * that all three take a vector of 16 values; special samples are found from their
+ * bits (a comparison selecting values keeps GCC from vectorising under the default
+ * trapping-math rules). */
+static inline __attribute__((always_inline)) void
+block_envelope(const block_ref *r, size_t n, bool nonfinite)
+{
+    float hi[BLOCK], lo[BLOCK];
+    int32_t special[BLOCK];
+    for (size_t i = 0; i < n; i++) {
+        hi[i] = (float)r->a[i];
+        lo[i] = (float)r->b[i];
+        special[i] = r->c[i] != 0.0;
+    }
+    for (int64_t f = 0; f < r->frames; f++) {
+        const float *x = frame_values(r, f);
+#pragma omp simd
+        for (size_t i = 0; i < n; i++) {
+            uint32_t bits;
+            memcpy(&bits, &x[i], sizeof bits);
+            int32_t s = nonfinite ? (bits & 0x7f800000u) == 0x7f800000u : x[i] != x[i];
+            hi[i] = !s & (x[i] > hi[i]) ? x[i] : hi[i];
+            lo[i] = !s & (x[i] < lo[i]) ? x[i] : lo[i];
+            special[i] |= s;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        r->a[i] = hi[i];
+        r->b[i] = lo[i];
+        r->c[i] = special[i];
+    }
+}
+
+static inline __attribute__((always_inline)) void
+block_envelope_nan(const block_ref *r, size_t n, int refs)
+{
+    (void)refs;
+    block_envelope(r, n, false);
+}
+
+static inline __attribute__((always_inline)) void
+block_envelope_nonfinite(const block_ref *r, size_t n, int refs)
+{
+    (void)refs;
+    block_envelope(r, n, true);
 }
 
 /* block_<op>: the extreme and arg kernels with their direction and NaN policy fixed. */
@@ -357,6 +443,11 @@ FOLDERS(sum) FOLDERS(sum_ignore) FOLDERS(chan) FOLDERS(welford_ignore)
 FOLDERS(min) FOLDERS(min_ignore) FOLDERS(max) FOLDERS(max_ignore)
 FOLDERS(argmin) FOLDERS(argmin_ignore) FOLDERS(argmax) FOLDERS(argmax_ignore)
 #undef FOLDERS
+/* The envelope folds the raw samples only. */
+#define PLAIN_FOLDER(name) \
+    FOLDER(name, REFS_NONE) static const fold_fn fold_##name[] = { fold_##name##_REFS_NONE };
+PLAIN_FOLDER(envelope_nan) PLAIN_FOLDER(envelope_nonfinite)
+#undef PLAIN_FOLDER
 #undef FOLDER
 
 /* Per streaming op: which state arrays it keeps (propagate / ignore) and its folders. */
@@ -379,6 +470,10 @@ static const op_kind op_kinds[] = {
       fold_welford_ignore },
     { BLZ_OP_ARGMIN, ARRAY_A | ARRAY_B, ARRAY_A | ARRAY_B, fold_argmin, fold_argmin_ignore },
     { BLZ_OP_ARGMAX, ARRAY_A | ARRAY_B, ARRAY_A | ARRAY_B, fold_argmax, fold_argmax_ignore },
+    { BLZ_ACCUM_ENVELOPE, ARRAY_A | ARRAY_B | ARRAY_C, ARRAY_A | ARRAY_B | ARRAY_C,
+      fold_envelope_nan, fold_envelope_nan },
+    { BLZ_ACCUM_ENVELOPE_NONFINITE, ARRAY_A | ARRAY_B | ARRAY_C, ARRAY_A | ARRAY_B | ARRAY_C,
+      fold_envelope_nonfinite, fold_envelope_nonfinite },
 };
 
 static const op_kind *kind_of(int op)
@@ -449,10 +544,12 @@ void blz_accum_reset(blz_accum *acc, int32_t y0, int32_t rows)
     acc->rows = rows;
     bool is_extreme = acc->op == BLZ_OP_MIN || acc->op == BLZ_OP_MAX;
     bool is_arg = acc->op == BLZ_OP_ARGMIN || acc->op == BLZ_OP_ARGMAX;
+    bool is_envelope = acc->op == BLZ_ACCUM_ENVELOPE || acc->op == BLZ_ACCUM_ENVELOPE_NONFINITE;
     double start = acc->op == BLZ_OP_MIN || acc->op == BLZ_OP_ARGMIN ? INFINITY : -INFINITY;
-    fill(acc->a, n, (is_extreme || is_arg) && acc->ignore_nan ? NAN
+    fill(acc->a, n, is_envelope ? -INFINITY
+                    : (is_extreme || is_arg) && acc->ignore_nan ? NAN
                     : is_extreme || is_arg ? start : 0.0);
-    fill(acc->b, n, is_arg ? (acc->ignore_nan ? NAN : -1.0) : 0.0);
+    fill(acc->b, n, is_envelope ? INFINITY : is_arg ? (acc->ignore_nan ? NAN : -1.0) : 0.0);
     fill(acc->c, n, 0.0);
 }
 

@@ -17,8 +17,15 @@
 #include "query/frames.h"
 #include "query/scheduler.h"
 
+/* Accumulator ops beyond enum blz_reduce_op: the envelope of stages.h, the largest
+ * (a) and smallest (b) raw samples that are not special and whether any was (c != 0);
+ * special are NaN samples, or with _NONFINITE every non-finite one. The caller turns
+ * the state into values (blz_stages_envelope_extreme), not blz_accum_finish(). */
+enum { BLZ_ACCUM_ENVELOPE = 64, BLZ_ACCUM_ENVELOPE_NONFINITE };
+
 typedef struct blz_accum {
-    int op;                    /* enum blz_reduce_op, a streaming one */
+    int op;                    /* enum blz_reduce_op, a streaming one, or an
+                                  envelope op */
     bool ignore_nan;
     int ddof;
     int32_t width, channels;
@@ -44,7 +51,7 @@ void blz_accum_reset(blz_accum *acc, int32_t y0, int32_t rows);
 /* Fixed references every value goes through before it is folded, fused into the fold
  * (a pipeline's subtract and divide stages without scale, offset, abs or clamp): the
  * subtracted terms, denominators and their reciprocals of blz_stages, H x W x C
- * images; NULL where there is no such stage. */
+ * images; NULL where there is no such stage (no reciprocals: the values are divided). */
 typedef struct blz_accum_refs {
     const double *sub, *den, *inv;
 } blz_accum_refs;

@@ -3,9 +3,9 @@
  * reading anything but the cache's index: the fixed references' passes and the images
  * they leave held, as blz_stages_prepare() runs and holds them, then the passes over
  * the processed frames, planned by the functions the runs themselves use
- * (blz_reduce_plan(), blz_frame_walk_rows(), blz_stats_walk_options(),
- * blz_export_walk(), blz_reduce_stage_scratch(), blz_frame_walk_bytes()); the tests
- * hold the plans to the runs' budgets.
+ * (blz_reduce_plan(), blz_reduce_pipeline_plan(), blz_frame_walk_rows(),
+ * blz_stats_walk_options(), blz_export_walk(), blz_reduce_stage_scratch(),
+ * blz_frame_walk_bytes()); the tests hold the plans to the runs' budgets.
  */
 #include <omp.h>
 #include <string.h>
@@ -170,7 +170,7 @@ int blz_pipeline_reduce_plan(const blz_cache *cache, const blz_pipeline *pipelin
     }
     blz_pass_plan *pass = add_pass(plan, BLZ_PASS_REDUCE, pl.shape.budget);
     o.ram_budget = pl.shape.budget - scratch;
-    rc = blz_reduce_plan(cache, &o, &pass->plan);
+    rc = blz_reduce_pipeline_plan(cache, &o, pipeline, &pass->plan);
     pass->plan.scratch_bytes += scratch;
     pass->plan.total_bytes += scratch;
     blz_stages_free(&pl.shape);

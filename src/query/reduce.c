@@ -105,8 +105,18 @@ size_t blz_reduce_stage_scratch(const blz_stages *s, int op)
     return blz_accum_streams(op) && !fuses(s) ? s->layout->chunk_bytes : 0;
 }
 
+/* The accumulators a streaming reduction through the stages of pipeline p (NULL:
+ * none) is planned for: the envelope's wherever it may apply, whatever the reference
+ * values turn out to be, so that a plan made before they are computed is the run's. */
+static int planned_accum_op(const blz_reduce_options *o, const blz_pipeline *p)
+{
+    return p && blz_envelope_applies(p, o->op) ? BLZ_ACCUM_ENVELOPE : o->op;
+}
+
+/* A reduction's plan through stages (NULL: none), its accumulators those of pipeline
+ * p (the stages' own, or the pipeline a plan is made for). */
 static int prepare(reduction *r, const blz_cache *cache, const blz_reduce_options *o,
-                   const blz_stages *stages)
+                   const blz_stages *stages, const blz_pipeline *p)
 {
     r->cache = cache;
     r->layout = blz_cache_layout(cache);
@@ -125,15 +135,22 @@ static int prepare(reduction *r, const blz_cache *cache, const blz_reduce_option
     if (needs.gather)
         needs.scratch_per_thread = BLZ_SELECT_COUNTS * sizeof(uint32_t);
     else
-        needs.accum_per_value = blz_accum_bytes_per_value(o->op, ignores_nan(o));
+        needs.accum_per_value = blz_accum_bytes_per_value(planned_accum_op(o, p),
+                                                          ignores_nan(o));
     needs.scratch_per_thread += blz_reduce_stage_scratch(stages, o->op);
     return blz_sched_plan(cache, &r->sel, &needs, &r->plan);
 }
 
 int blz_reduce_plan(const blz_cache *cache, const blz_reduce_options *options, blz_plan *plan)
 {
+    return blz_reduce_pipeline_plan(cache, options, NULL, plan);
+}
+
+int blz_reduce_pipeline_plan(const blz_cache *cache, const blz_reduce_options *options,
+                             const blz_pipeline *pipeline, blz_plan *plan)
+{
     reduction r;
-    int st = prepare(&r, cache, options, NULL);
+    int st = prepare(&r, cache, options, NULL, pipeline);
     if (st == BLZ_OK)
         *plan = r.plan;
     return st;
@@ -149,6 +166,9 @@ typedef struct stream_run {
     size_t chunk_values;
     bool fused;        /* subtract and divide only: fused into the fold through refs */
     blz_accum_refs refs;
+    bool envelope;     /* min or max from the raw samples' envelope (stages.h) */
+    int op;
+    bool ignore_nan;
 } stream_run;
 
 static int strip_begin(void *ctx, int32_t y0, int32_t rows)
@@ -162,7 +182,17 @@ static int strip_end(void *ctx, int32_t y0, int32_t rows)
     (void)y0;
     (void)rows;
     stream_run *s = ctx;
-    blz_accum_finish(&s->acc, s->out);
+    if (!s->envelope) {
+        blz_accum_finish(&s->acc, s->out);
+        return BLZ_OK;
+    }
+    const blz_accum *acc = &s->acc;
+    size_t row_values = (size_t)acc->width * (size_t)acc->channels;
+    size_t first = (size_t)acc->y0 * row_values, n = (size_t)acc->rows * row_values;
+    for (size_t i = 0; i < n; i++)
+        s->out[first + i] = blz_stages_envelope_extreme(s->stages, s->op, s->ignore_nan,
+                                                        acc->a[i], acc->b[i], acc->c[i] != 0.0,
+                                                        first + i);
     return BLZ_OK;
 }
 
@@ -184,7 +214,7 @@ static void stage_frame(const stream_run *s, const blz_chunk_task *task, int64_t
 static int fold_chunk(void *ctx, const blz_chunk_task *task)
 {
     stream_run *s = ctx;
-    if (!s->stages || s->fused) {
+    if (!s->stages || s->fused || s->envelope) {
         blz_accum_chunk(&s->acc, task, s->fused ? &s->refs : NULL);
         return BLZ_OK;
     }
@@ -207,17 +237,24 @@ static int run_streaming(const reduction *r, double *out)
     if (max_rows > r->layout->height)
         max_rows = r->layout->height;
     const blz_layout *l = r->layout;
-    stream_run s = { .out = out, .stages = r->stages,
-                     .chunk_values = l->chunk_values, .fused = fuses(r->stages) };
+    const blz_reduce_options *o = r->options;
+    stream_run s = { .out = out, .stages = r->stages, .chunk_values = l->chunk_values,
+                     .envelope = r->stages && blz_stages_envelope(r->stages, o->op),
+                     .op = o->op, .ignore_nan = ignores_nan(o) };
+    s.fused = !s.envelope && fuses(r->stages);
+    int accum_op = !s.envelope       ? o->op
+                   : r->stages->den ? BLZ_ACCUM_ENVELOPE_NONFINITE
+                                    : BLZ_ACCUM_ENVELOPE;
     if (s.fused) {
-        s.refs = (blz_accum_refs){ r->stages->sub_term, r->stages->den, r->stages->inv };
-    } else if (r->stages) {
+        const blz_stages *st = r->stages;
+        s.refs = (blz_accum_refs){ st->sub_term, st->den, st->fast_quotients ? st->inv : NULL };
+    } else if (r->stages && !s.envelope) {
         s.chunks = calloc((size_t)r->plan.threads * s.chunk_values, sizeof(float));
         if (!s.chunks)
             return blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for staged chunks",
                             blz_cache_path(r->cache));
     }
-    int st = blz_accum_init(&s.acc, r->options->op, ignores_nan(r->options), r->options->ddof,
+    int st = blz_accum_init(&s.acc, accum_op, s.ignore_nan, o->ddof,
                             r->layout, &r->sel, max_rows, blz_cache_path(r->cache));
     if (st == BLZ_OK) {
         st = blz_sched_stream(r->cache, &r->sel, &r->plan, &hooks, &s);
@@ -324,7 +361,7 @@ int blz_reduce_staged(const blz_cache *cache, const blz_reduce_options *options,
                       const blz_stages *stages, double *out)
 {
     reduction r;
-    int st = prepare(&r, cache, options, stages);
+    int st = prepare(&r, cache, options, stages, stages ? &stages->p : NULL);
     if (st != BLZ_OK)
         return st;
     return r.gathers ? run_gathering(&r, out) : run_streaming(&r, out);

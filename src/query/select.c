@@ -18,8 +18,7 @@
 
 #include <math.h>
 
-/* The passes over every value, compiled for AVX-512, AVX2 and the baseline. */
-#define HOT_KERNEL __attribute__((target_clones("avx512f", "avx2", "default")))
+#include "core/hot_kernel.h"
 
 typedef struct value_scan {
     size_t nans;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/error_internal.h"
+#include "core/hot_kernel.h"
 #include "query/reference.h"
 
 blz_pipeline blz_pipeline_defaults(void)
@@ -162,6 +163,15 @@ static int divide_reference(blz_stages *st, int threads)
     return s;
 }
 
+/* Whether every denominator, with its subtracted term, takes blz_fast_quotient(). */
+static bool fast_quotients_fit(const blz_stages *st)
+{
+    for (size_t i = 0; i < st->layout->frame_values; i++)
+        if (!blz_fast_quotient_fits(st->den[i], st->sub_term ? st->sub_term[i] : 0.0))
+            return false;
+    return true;
+}
+
 /* Reference images turned into what the per-sample loops use: subtracted terms,
  * denominators and their reciprocals. */
 static int to_terms(blz_stages *st)
@@ -178,6 +188,7 @@ static int to_terms(blz_stages *st)
         st->den[i] = blz_denominator(&st->p, st->den[i]);
         st->inv[i] = 1.0 / st->den[i];
     }
+    st->fast_quotients = fast_quotients_fit(st);
     return BLZ_OK;
 }
 
@@ -222,10 +233,6 @@ bool blz_stages_identity(const blz_stages *st)
            && p->scale == 1.0 && p->offset == 0.0 && !p->abs && !p->clamp;
 }
 
-/* The per-sample loops are compiled for AVX-512, AVX2 and the baseline, picked at
- * load time, as the reduction kernels are. */
-#define HOT_KERNEL __attribute__((target_clones("avx512f", "avx2", "default")))
-
 /* Rows of samples: row r starts r * stride floats after the first in src and dst, and
  * its reference values r * ref_stride after the first. */
 typedef struct rows_shape {
@@ -243,39 +250,26 @@ HOT_KERNEL static void subtract_rows(float *restrict dst, const float *restrict 
     }
 }
 
-static inline double quotient(const float *src, const double *sub, const double *inv, size_t i)
+/* One row of (src - sub) / den, through the reciprocals inv when not NULL. Inlined
+ * with sub, inv or both constant NULL, so that each loop has no conditional load and
+ * vectorises. */
+static inline __attribute__((always_inline)) void
+divide_row(float *restrict d, const float *restrict x, size_t n, const double *restrict sub,
+           const double *restrict den, const double *restrict inv)
 {
-    return ((double)src[i] - (sub ? sub[i] : 0.0)) * inv[i];
-}
-
-/* (src - sub) * inv for a row (sub may be NULL); returns whether any sample's rounding
- * is unsure. Two loops, as a conditional load does not vectorise. */
-static inline __attribute__((always_inline)) bool
-divide_row(float *restrict dst, const float *restrict src, size_t n,
-           const double *restrict sub, const double *restrict inv)
-{
-    int unsure = 0;
-    if (sub) {
-#pragma omp simd reduction(| : unsure)
-        for (size_t i = 0; i < n; i++) {
-            double q = ((double)src[i] - sub[i]) * inv[i];
-            dst[i] = (float)q;
-            unsure |= !blz_quotient_sure(q);
-        }
+    if (inv) {
+#pragma omp simd
+        for (size_t i = 0; i < n; i++)
+            d[i] = (float)blz_finite_or_zero(
+                blz_fast_quotient((double)x[i] - (sub ? sub[i] : 0.0), den[i], inv[i]));
     } else {
-#pragma omp simd reduction(| : unsure)
-        for (size_t i = 0; i < n; i++) {
-            double q = (double)src[i] * inv[i];
-            dst[i] = (float)q;
-            unsure |= !blz_quotient_sure(q);
-        }
+#pragma omp simd
+        for (size_t i = 0; i < n; i++)
+            d[i] = (float)blz_stage_core(x[i], sub ? sub[i] : 0.0, true, den[i]);
     }
-    return unsure;
 }
 
-/* (src - sub) / den (sub may be NULL): a vector loop multiplies by the reciprocal; in
- * the rare row where some rounding is unsure, those samples are redone by the exact
- * division (the same quotient computed again names them). */
+/* (src - sub) / den (sub may be NULL), through the reciprocals inv when not NULL. */
 HOT_KERNEL static void divide_rows(float *restrict dst, const float *restrict src,
                                    const double *restrict sub, const double *restrict den,
                                    const double *restrict inv, rows_shape s)
@@ -283,13 +277,15 @@ HOT_KERNEL static void divide_rows(float *restrict dst, const float *restrict sr
     for (size_t r = 0; r < s.rows; r++) {
         float *d = dst + r * s.stride;
         const float *x = src + r * s.stride;
-        const double *sr = sub ? sub + r * s.ref_stride : NULL;
-        const double *ir = inv + r * s.ref_stride, *dr = den + r * s.ref_stride;
-        if (!divide_row(d, x, s.n, sr, ir))
-            continue;
-        for (size_t i = 0; i < s.n; i++)
-            if (!blz_quotient_sure(quotient(x, sr, ir, i)))
-                d[i] = (float)blz_stage_core(x[i], sr ? sr[i] : 0.0, true, dr[i]);
+        size_t at = r * s.ref_stride;
+        if (sub && inv)
+            divide_row(d, x, s.n, sub + at, den + at, inv + at);
+        else if (inv)
+            divide_row(d, x, s.n, NULL, den + at, inv + at);
+        else if (sub)
+            divide_row(d, x, s.n, sub + at, den + at, NULL);
+        else
+            divide_row(d, x, s.n, NULL, den + at, NULL);
     }
 }
 
@@ -315,12 +311,56 @@ void blz_stages_apply_rows(const blz_stages *st, float *dst, const float *src, s
     if (st->post)
         general_rows(st, dst, src, sub, den, s);
     else if (den)
-        divide_rows(dst, src, sub, den, st->inv + ref_offset, s);
+        divide_rows(dst, src, sub, den, st->fast_quotients ? st->inv + ref_offset : NULL, s);
     else if (sub)
         subtract_rows(dst, src, sub, s);
     else
         for (size_t r = 0; r < rows; r++)
             memcpy(dst + r * stride, src + r * stride, n * sizeof *dst);
+}
+
+static bool fixed_or_none(const blz_reference *r)
+{
+    return r->kind == BLZ_REF_NONE || r->kind == BLZ_REF_RANGE || r->kind == BLZ_REF_IMAGE;
+}
+
+bool blz_envelope_applies(const blz_pipeline *p, int op)
+{
+    bool staged = p->subtract.kind != BLZ_REF_NONE || p->divide.kind != BLZ_REF_NONE
+                  || p->scale != 1.0 || p->offset != 0.0 || p->abs || p->clamp;
+    return (op == BLZ_OP_MAX || (op == BLZ_OP_MIN && !p->abs)) && staged
+           && fixed_or_none(&p->subtract) && fixed_or_none(&p->divide);
+}
+
+bool blz_stages_envelope(const blz_stages *st, int op)
+{
+    return blz_envelope_applies(&st->p, op) && (!st->den || st->fast_quotients);
+}
+
+double blz_stages_envelope_extreme(const blz_stages *st, int op, bool ignore_nan, double hi,
+                                   double lo, bool special, size_t ref)
+{
+    double sub = st->sub_term ? st->sub_term[ref] : 0.0, den = st->den ? st->den[ref] : 1.0;
+    float candidates[3];
+    int n = 0;
+    if (hi >= lo) {
+        candidates[n++] = blz_stage_value(&st->p, hi, sub, den);
+        candidates[n++] = blz_stage_value(&st->p, lo, sub, den);
+    }
+    if (special)
+        candidates[n++] = blz_stage_value(&st->p, NAN, sub, den);
+    bool any_nan = false, any = false;
+    float extreme = 0.0f;
+    for (int i = 0; i < n; i++) {
+        float c = candidates[i];
+        if (c != c) {
+            any_nan = true;
+        } else if (!any || (op == BLZ_OP_MAX ? c > extreme : c < extreme)) {
+            extreme = c;
+            any = true;
+        }
+    }
+    return (any_nan && !ignore_nan) || !any ? NAN : extreme;
 }
 
 size_t blz_stage_windows_bytes(const blz_stages *st)

@@ -30,6 +30,8 @@ typedef struct blz_stages {
     double *sub_term;              /* fixed subtract reference times its amount, or NULL */
     double *den;                   /* fixed divide reference's denominators, or NULL */
     double *inv;                   /* their reciprocals (with den) */
+    bool fast_quotients;           /* blz_fast_quotient() is exact for every denominator
+                                      and subtracted term (see there) */
     bool post;                     /* scale, offset, abs or clamp is on */
     bool sliding;                  /* a reference slides */
     blz_window_geom geom;          /* output n processes input position first_output + n */
@@ -64,16 +66,25 @@ static inline double blz_denominator(const blz_pipeline *p, double r)
     return p->divide_amount * r + (1.0 - p->divide_amount);
 }
 
+/* v, or 0 when v is infinite or NaN. Integer operations on the bits: under the default
+ * trapping-math rules GCC does not vectorise a loop that selects on a floating-point
+ * comparison. */
+static inline double blz_finite_or_zero(double v)
+{
+    const uint64_t exponent = UINT64_C(0x7ff0000000000000);
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    bits &= -(uint64_t)((bits & exponent) != exponent);
+    memcpy(&v, &bits, sizeof v);
+    return v;
+}
+
 /* Subtract and divide: x - sub_term, divided by den when dividing (a zero
  * denominator, or any other non-finite quotient, gives 0). */
 static inline double blz_stage_core(double x, double sub_term, bool divides, double den)
 {
     double v = x - sub_term;
-    if (divides) {
-        v = v / den;
-        v = isfinite(v) ? v : 0.0;
-    }
-    return v;
+    return divides ? blz_finite_or_zero(v / den) : v;
 }
 
 /* The whole stage formula for sample x, given the subtracted term (0 without
@@ -89,37 +100,68 @@ static inline float blz_stage_value(const blz_pipeline *p, double x, double sub_
     return (float)v;
 }
 
-/* Whether (float)q is surely the float nearest to the exact quotient, q being the
- * quotient through the reciprocal. q lies within 3 units in the last place of the
- * correctly rounded double quotient, so the two round to different floats only when a
- * rounding boundary lies that close: a half-way point between floats, whose 29 bits
- * below float precision are 1 followed by zeros. Sure: q is 0, or q is in the normal
- * float range and those 29 bits are more than 16 units from the half-way pattern.
- * Branch-free, for vector loops. */
-static inline bool blz_quotient_sure(double q)
+/* v / den rounded to double exactly as the division rounds it, from inv, the rounded
+ * reciprocal of den, by multiplications only (a division costs several times more).
+ * q = v * inv is within 1.5 units in the last place of v / den; a Newton-Raphson step
+ * with fused multiply-adds (r = v - den * q, then q + r * inv) brings it within one
+ * unit, and from there a second step gives the correctly rounded quotient (Markstein's
+ * theorem: r is then exact and q + r * inv rounds to the nearest double of v / den).
+ * That needs every intermediate to stay in double's normal range: it holds for
+ * denominators and subtracted terms of magnitude 0 or 2^-400 to 2^400
+ * (blz_fast_quotient_fits), and for non-finite ones the result is not finite either.
+ * Vector loops compile it to five multiply(-add)s. */
+static inline double blz_fast_quotient(double v, double den, double inv)
 {
-    enum { BELOW = 29, MARGIN = 16 };
-    uint64_t bits;
-    memcpy(&bits, &q, sizeof bits);
-    uint64_t below = bits & ((UINT64_C(1) << BELOW) - 1);
-    uint64_t half = UINT64_C(1) << (BELOW - 1);
-    double a = fabs(q);
-    /* & and |, not && and ||: every comparison is evaluated, so the loop has no branch
-     * under the default trapping-math rules. */
-    bool far = below - (half - MARGIN) > 2 * MARGIN;
-    return (q == 0.0) | (far & (a >= 0x1p-126) & (a < 0x1p127));
+    double q = v * inv;
+    q = fma(fma(-q, den, v), inv, q);
+    return fma(fma(-q, den, v), inv, q);
+}
+
+/* Whether blz_fast_quotient() is exact for a denominator and a subtracted term. */
+static inline bool blz_fast_quotient_fits(double den, double sub_term)
+{
+    double d = fabs(den), s = fabs(sub_term);
+    bool den_fits = (d >= 0x1p-400 && d <= 0x1p400) || d == 0.0 || d != d;
+    bool sub_fits = (s >= 0x1p-400 && s <= 0x1p400) || s == 0.0 || s != s || s == INFINITY;
+    return den_fits && sub_fits;
 }
 
 /* Apply the stages with fixed references to rows of n samples: row r starts at
  * src + r * stride (dst likewise; dst and src do not overlap), and its reference
  * values at ref_offset + r * ref_stride (indices into the H x W x C image). Without
- * scale, offset, abs or clamp the quotients are computed by multiplying with the
- * reciprocal in a branch-free, vectorised loop, and the rare results that could round
- * otherwise than the exact division (near a float rounding boundary, non-finite, tiny)
- * are redone by the exact formula: every sample comes out as blz_stage_value() gives
- * it. */
+ * scale, offset, abs or clamp the quotients are computed through the reciprocals
+ * (blz_fast_quotient) when st->fast_quotients: every sample comes out as
+ * blz_stage_value() gives it. */
 void blz_stages_apply_rows(const blz_stages *st, float *dst, const float *src, size_t rows,
                            size_t n, size_t stride, size_t ref_offset, size_t ref_stride);
+
+/* The envelope: a min or max reduction of the processed samples taken from the raw
+ * samples' extremes. With fixed references every stage maps a value's samples
+ * monotonically (subtract; divide by a fixed denominator of either sign; scale of
+ * either sign and offset; clamp; each rounding), except that a division turns
+ * non-finite samples into 0, and abs folds the line (the maximum of |y| over a range
+ * is still at one of its ends, the minimum is not). So the largest processed sample
+ * is the processed value of the largest or of the smallest raw sample that is not
+ * special (NaN; with a division, any non-finite sample), or of a special one: three
+ * candidates, computed exactly by blz_stage_value(). The division is monotonic only
+ * while no quotient overflows: st->fast_quotients guarantees it. The extreme's value is
+ * exact; when both +0 and -0 occur it may be the other zero than a frame-by-frame
+ * fold would keep. */
+
+/* Whether a reduction op of pipeline p may take the envelope (ignoring the reference
+ * values, which blz_stages_envelope() adds): min or max, fixed references, some stage,
+ * and no abs for min. */
+bool blz_envelope_applies(const blz_pipeline *p, int op);
+
+/* Whether the prepared stages take the envelope for op. */
+bool blz_stages_envelope(const blz_stages *st, int op);
+
+/* The min or max (op) of a value's processed samples, NaN ignored or propagated, from
+ * the largest (hi) and smallest (lo) of its raw samples that are not special (hi < lo:
+ * none) and whether any sample was special; ref is the value's index in the
+ * reference images. */
+double blz_stages_envelope_extreme(const blz_stages *st, int op, bool ignore_nan, double hi,
+                                   double lo, bool special, size_t ref);
 
 /* Sliding state of the references that slide, for n values. */
 typedef struct blz_stage_windows {
@@ -174,6 +216,12 @@ void blz_stages_series(const blz_stages *st, blz_stage_windows *w, size_t v, con
  * processed chunk (streaming through scale, offset, abs or clamp), or nothing
  * (subtract and divide fused into the fold; gathered series processed in place). */
 size_t blz_reduce_stage_scratch(const blz_stages *stages, int op);
+
+/* The plan of blz_reduce_staged() through stages of pipeline p, made without them:
+ * options->ram_budget is what the references and the stages' scratch leave (reduce.c,
+ * for pipeline_plan.c). */
+int blz_reduce_pipeline_plan(const blz_cache *cache, const blz_reduce_options *options,
+                             const blz_pipeline *p, blz_plan *plan);
 
 /* A reduction of the processed frames (reduce.c); options->frames must be the frames
  * the stages were prepared with. */

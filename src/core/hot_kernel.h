@@ -1,0 +1,15 @@
+/*
+ * hot_kernel.h - how the loops that touch every sample are compiled.
+ *
+ * A HOT_KERNEL function is compiled three times, for AVX-512, for x86-64-v3 (AVX2 with
+ * fused multiply-add) and for the baseline, and the dynamic loader picks the best the
+ * processor runs. The divide stage needs fused multiply-adds in vector registers
+ * (stages.h), which plain "avx2" does not enable; the baseline gets them through libm,
+ * exact but slow.
+ */
+#ifndef BLITZ_CORE_HOT_KERNEL_H
+#define BLITZ_CORE_HOT_KERNEL_H
+
+#define HOT_KERNEL __attribute__((target_clones("avx512f", "arch=x86-64-v3", "default")))
+
+#endif
