@@ -8,8 +8,8 @@
  *   std, var       a = running mean, b = sum of squared deviations; c = count (NaN
  *                  ignored)
  *   argmin/argmax  a = extreme so far, b = its frame index
- *   envelope       a, b = largest and smallest sample that is not special, c = whether
- *                  any was (accumulate.h)
+ *   envelope       hi, lo = largest and smallest sample that is not special (floats),
+ *                  special = whether any was (accumulate.h)
  * A chunk is folded BLOCK values of a row at a time: the block's state is loaded into
  * locals (registers), every selected frame of the chunk is folded into them, and the
  * state is stored back once. Each value still sees its frames in order, so the sums
@@ -45,6 +45,8 @@ enum { PREFETCH_BLOCKS = 4 };
 /* One block of a chunk row: where its state lives and where its values are. */
 typedef struct block_ref {
     double *a, *b, *c;     /* state of the block's first value (unused ones NULL) */
+    float *hi, *lo;        /* the same for the envelope */
+    int32_t *special;
     const float *x;        /* the block's values in the chunk's first selected frame */
     size_t stride;         /* floats from one selected frame to the next */
     int64_t frames;        /* selected frames in the chunk */
@@ -315,19 +317,18 @@ block_arg(const block_ref *r, size_t n, bool is_max, bool ignore, int refs)
     }
 }
 
-/* The envelope's extremes are kept in float (exact) and its flags as integers, so
- * that all three take a vector of 16 values; special samples are found from their
- * bits (a comparison selecting values keeps GCC from vectorising under the default
- * trapping-math rules). */
+/* The envelope's state is floats and flags, 16 values to a vector; special samples are
+ * found from their bits (a comparison selecting values keeps GCC from vectorising under
+ * the default trapping-math rules). */
 static inline __attribute__((always_inline)) void
 block_envelope(const block_ref *r, size_t n, bool nonfinite)
 {
     float hi[BLOCK], lo[BLOCK];
     int32_t special[BLOCK];
     for (size_t i = 0; i < n; i++) {
-        hi[i] = (float)r->a[i];
-        lo[i] = (float)r->b[i];
-        special[i] = r->c[i] != 0.0;
+        hi[i] = r->hi[i];
+        lo[i] = r->lo[i];
+        special[i] = r->special[i];
     }
     for (int64_t f = 0; f < r->frames; f++) {
         const float *x = frame_values(r, f);
@@ -342,9 +343,9 @@ block_envelope(const block_ref *r, size_t n, bool nonfinite)
         }
     }
     for (size_t i = 0; i < n; i++) {
-        r->a[i] = hi[i];
-        r->b[i] = lo[i];
-        r->c[i] = special[i];
+        r->hi[i] = hi[i];
+        r->lo[i] = lo[i];
+        r->special[i] = special[i];
     }
 }
 
@@ -412,9 +413,12 @@ fold_chunk(const blz_accum *acc, const blz_chunk_task *task, const blz_accum_ref
                       + (size_t)task->x0) * C;
         size_t ref_off = ((size_t)(task->y0 + y) * (size_t)acc->width + (size_t)task->x0) * C;
         for (size_t i = 0; i < n; i += BLOCK) {
-            r.a = acc->a + off + i;
+            r.a = acc->a ? acc->a + off + i : NULL;
             r.b = acc->b ? acc->b + off + i : NULL;
             r.c = acc->c ? acc->c + off + i : NULL;
+            r.hi = acc->hi ? acc->hi + off + i : NULL;
+            r.lo = acc->lo ? acc->lo + off + i : NULL;
+            r.special = acc->special ? acc->special + off + i : NULL;
             r.x = first + (size_t)y * row_values + i;
             if (kind != REFS_NONE)
                 point_refs(&r, refs, ref_off + i);
@@ -450,8 +454,9 @@ PLAIN_FOLDER(envelope_nan) PLAIN_FOLDER(envelope_nonfinite)
 #undef PLAIN_FOLDER
 #undef FOLDER
 
-/* Per streaming op: which state arrays it keeps (propagate / ignore) and its folders. */
-enum { ARRAY_A = 1, ARRAY_B = 2, ARRAY_C = 4 };
+/* Per streaming op: which state arrays it keeps (propagate / ignore) and its folders;
+ * the envelope keeps hi, lo and special. */
+enum { ARRAY_A = 1, ARRAY_B = 2, ARRAY_C = 4, ARRAY_ENVELOPE = 8 };
 
 typedef struct op_kind {
     int op;
@@ -470,10 +475,10 @@ static const op_kind op_kinds[] = {
       fold_welford_ignore },
     { BLZ_OP_ARGMIN, ARRAY_A | ARRAY_B, ARRAY_A | ARRAY_B, fold_argmin, fold_argmin_ignore },
     { BLZ_OP_ARGMAX, ARRAY_A | ARRAY_B, ARRAY_A | ARRAY_B, fold_argmax, fold_argmax_ignore },
-    { BLZ_ACCUM_ENVELOPE, ARRAY_A | ARRAY_B | ARRAY_C, ARRAY_A | ARRAY_B | ARRAY_C,
-      fold_envelope_nan, fold_envelope_nan },
-    { BLZ_ACCUM_ENVELOPE_NONFINITE, ARRAY_A | ARRAY_B | ARRAY_C, ARRAY_A | ARRAY_B | ARRAY_C,
-      fold_envelope_nonfinite, fold_envelope_nonfinite },
+    { BLZ_ACCUM_ENVELOPE, ARRAY_ENVELOPE, ARRAY_ENVELOPE, fold_envelope_nan,
+      fold_envelope_nan },
+    { BLZ_ACCUM_ENVELOPE_NONFINITE, ARRAY_ENVELOPE, ARRAY_ENVELOPE, fold_envelope_nonfinite,
+      fold_envelope_nonfinite },
 };
 
 static const op_kind *kind_of(int op)
@@ -489,12 +494,23 @@ bool blz_accum_streams(int op)
     return kind_of(op) != NULL;
 }
 
+static size_t bytes_per_value(unsigned arrays)
+{
+    size_t envelope = 2 * sizeof(float) + sizeof(int32_t);
+    return (size_t)__builtin_popcount(arrays & (ARRAY_A | ARRAY_B | ARRAY_C)) * sizeof(double)
+           + (arrays & ARRAY_ENVELOPE ? envelope : 0);
+}
+
 size_t blz_accum_bytes_per_value(int op, bool ignore_nan)
 {
     const op_kind *k = kind_of(op);
-    return k ? (size_t)__builtin_popcount(ignore_nan ? k->arrays_ignore : k->arrays)
-                   * sizeof(double)
-             : 0;
+    return k ? bytes_per_value(ignore_nan ? k->arrays_ignore : k->arrays) : 0;
+}
+
+/* A zeroed state array of n entries of size bytes if arrays has want, else NULL. */
+static void *state_array(unsigned arrays, unsigned want, size_t n, size_t size)
+{
+    return arrays & want ? calloc(n ? n : 1, size) : NULL;
 }
 
 int blz_accum_init(blz_accum *acc, int op, bool ignore_nan, int ddof, const blz_layout *layout,
@@ -504,20 +520,21 @@ int blz_accum_init(blz_accum *acc, int op, bool ignore_nan, int ddof, const blz_
                         .width = layout->width, .channels = layout->channels, .sel = sel };
     const op_kind *k = kind_of(op);
     unsigned arrays = ignore_nan ? k->arrays_ignore : k->arrays;
-    size_t values;
-    if (!blz_mul3_size((size_t)max_rows, (size_t)layout->width, (size_t)layout->channels,
-                       &values))
+    size_t n;
+    if (!blz_mul3_size((size_t)max_rows, (size_t)layout->width, (size_t)layout->channels, &n))
         return blz_fail(BLZ_ERR_RANGE, "%s: accumulator size overflows", path);
-    double **slots[3] = { &acc->a, &acc->b, &acc->c };
-    for (int i = 0; i < 3; i++) {
-        if (!(arrays & (1u << i)))
-            continue;
-        *slots[i] = calloc(values ? values : 1, sizeof(double));
-        if (!*slots[i]) {
-            blz_accum_free(acc);
-            return blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for %zu accumulators", path,
-                            values);
-        }
+    acc->a = state_array(arrays, ARRAY_A, n, sizeof *acc->a);
+    acc->b = state_array(arrays, ARRAY_B, n, sizeof *acc->b);
+    acc->c = state_array(arrays, ARRAY_C, n, sizeof *acc->c);
+    acc->hi = state_array(arrays, ARRAY_ENVELOPE, n, sizeof *acc->hi);
+    acc->lo = state_array(arrays, ARRAY_ENVELOPE, n, sizeof *acc->lo);
+    acc->special = state_array(arrays, ARRAY_ENVELOPE, n, sizeof *acc->special);
+    bool envelope = arrays & ARRAY_ENVELOPE;
+    if ((arrays & ARRAY_A && !acc->a) || (arrays & ARRAY_B && !acc->b)
+        || (arrays & ARRAY_C && !acc->c)
+        || (envelope && (!acc->hi || !acc->lo || !acc->special))) {
+        blz_accum_free(acc);
+        return blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for %zu accumulators", path, n);
     }
     return BLZ_OK;
 }
@@ -527,7 +544,12 @@ void blz_accum_free(blz_accum *acc)
     free(acc->a);
     free(acc->b);
     free(acc->c);
+    free(acc->hi);
+    free(acc->lo);
+    free(acc->special);
     acc->a = acc->b = acc->c = NULL;
+    acc->hi = acc->lo = NULL;
+    acc->special = NULL;
 }
 
 static void fill(double *v, size_t n, double value)
@@ -542,14 +564,20 @@ void blz_accum_reset(blz_accum *acc, int32_t y0, int32_t rows)
     size_t n = (size_t)rows * (size_t)acc->width * (size_t)acc->channels;
     acc->y0 = y0;
     acc->rows = rows;
+    if (acc->hi) {
+        for (size_t i = 0; i < n; i++) {
+            acc->hi[i] = -INFINITY;
+            acc->lo[i] = INFINITY;
+            acc->special[i] = 0;
+        }
+        return;
+    }
     bool is_extreme = acc->op == BLZ_OP_MIN || acc->op == BLZ_OP_MAX;
     bool is_arg = acc->op == BLZ_OP_ARGMIN || acc->op == BLZ_OP_ARGMAX;
-    bool is_envelope = acc->op == BLZ_ACCUM_ENVELOPE || acc->op == BLZ_ACCUM_ENVELOPE_NONFINITE;
     double start = acc->op == BLZ_OP_MIN || acc->op == BLZ_OP_ARGMIN ? INFINITY : -INFINITY;
-    fill(acc->a, n, is_envelope ? -INFINITY
-                    : (is_extreme || is_arg) && acc->ignore_nan ? NAN
+    fill(acc->a, n, (is_extreme || is_arg) && acc->ignore_nan ? NAN
                     : is_extreme || is_arg ? start : 0.0);
-    fill(acc->b, n, is_envelope ? INFINITY : is_arg ? (acc->ignore_nan ? NAN : -1.0) : 0.0);
+    fill(acc->b, n, is_arg ? (acc->ignore_nan ? NAN : -1.0) : 0.0);
     fill(acc->c, n, 0.0);
 }
 

@@ -18,9 +18,10 @@
 #include "query/scheduler.h"
 
 /* Accumulator ops beyond enum blz_reduce_op: the envelope of stages.h, the largest
- * (a) and smallest (b) raw samples that are not special and whether any was (c != 0);
- * special are NaN samples, or with _NONFINITE every non-finite one. The caller turns
- * the state into values (blz_stages_envelope_extreme), not blz_accum_finish(). */
+ * and smallest raw samples that are not special and whether any was; special are NaN
+ * samples, or with _NONFINITE every non-finite one. The caller reads the state with
+ * blz_accum_envelope() and turns it into values (blz_stages_envelope_extreme), not
+ * blz_accum_finish(). */
 enum { BLZ_ACCUM_ENVELOPE = 64, BLZ_ACCUM_ENVELOPE_NONFINITE };
 
 typedef struct blz_accum {
@@ -32,6 +33,8 @@ typedef struct blz_accum {
     int32_t y0, rows;          /* the current strip */
     const blz_selection *sel;
     double *a, *b, *c;         /* per-value state; which ones depends on op */
+    float *hi, *lo;            /* envelope ops: the extremes (floats, exact) */
+    int32_t *special;          /* envelope ops: whether a sample was special */
 } blz_accum;
 
 /* Whether op is computed by streaming (else by gathering). */
@@ -44,6 +47,15 @@ size_t blz_accum_bytes_per_value(int op, bool ignore_nan);
 int blz_accum_init(blz_accum *acc, int op, bool ignore_nan, int ddof, const blz_layout *layout,
                    const blz_selection *sel, int32_t max_rows, const char *path);
 void blz_accum_free(blz_accum *acc);
+
+/* The envelope of value i of the strip: hi < lo when no sample was ordinary. */
+static inline void blz_accum_envelope(const blz_accum *acc, size_t i, double *hi, double *lo,
+                                      bool *special)
+{
+    *hi = acc->hi[i];
+    *lo = acc->lo[i];
+    *special = acc->special[i] != 0;
+}
 
 /* Start a strip: reset the state for rows y0..y0+rows-1. */
 void blz_accum_reset(blz_accum *acc, int32_t y0, int32_t rows);

@@ -189,10 +189,13 @@ static int strip_end(void *ctx, int32_t y0, int32_t rows)
     const blz_accum *acc = &s->acc;
     size_t row_values = (size_t)acc->width * (size_t)acc->channels;
     size_t first = (size_t)acc->y0 * row_values, n = (size_t)acc->rows * row_values;
-    for (size_t i = 0; i < n; i++)
-        s->out[first + i] = blz_stages_envelope_extreme(s->stages, s->op, s->ignore_nan,
-                                                        acc->a[i], acc->b[i], acc->c[i] != 0.0,
-                                                        first + i);
+    for (size_t i = 0; i < n; i++) {
+        double hi, lo;
+        bool special;
+        blz_accum_envelope(acc, i, &hi, &lo, &special);
+        s->out[first + i] = blz_stages_envelope_extreme(s->stages, s->op, s->ignore_nan, hi,
+                                                        lo, special, first + i);
+    }
     return BLZ_OK;
 }
 
