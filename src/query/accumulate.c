@@ -9,7 +9,7 @@
  *                  ignored)
  *   argmin/argmax  a = extreme so far, b = its frame index
  *   envelope       hi, lo = largest and smallest sample that is not special (floats),
- *                  special = whether any was (accumulate.h)
+ *                  magnitude = the bits of the largest |sample| (accumulate.h)
  * A chunk is folded BLOCK values of a row at a time: the block's state is loaded into
  * locals (registers), every selected frame of the chunk is folded into them, and the
  * state is stored back once. Each value still sees its frames in order, so the sums
@@ -46,7 +46,7 @@ enum { PREFETCH_BLOCKS = 4 };
 typedef struct block_ref {
     double *a, *b, *c;     /* state of the block's first value (unused ones NULL) */
     float *hi, *lo;        /* the same for the envelope */
-    int32_t *special;
+    uint32_t *magnitude;
     const float *x;        /* the block's values in the chunk's first selected frame */
     size_t stride;         /* floats from one selected frame to the next */
     int64_t frames;        /* selected frames in the chunk */
@@ -317,18 +317,19 @@ block_arg(const block_ref *r, size_t n, bool is_max, bool ignore, int refs)
     }
 }
 
-/* The envelope's state is floats and flags, 16 values to a vector; special samples are
- * found from their bits (a comparison selecting values keeps GCC from vectorising under
- * the default trapping-math rules). */
+/* The envelope's state is floats and the largest magnitude's bits, 16 values to a
+ * vector: a NaN was seen when those bits exceed infinity's, a non-finite sample when
+ * they reach them. Bits, not comparisons of floats, pick the samples: a comparison
+ * selecting values keeps GCC from vectorising under the default trapping-math rules. */
 static inline __attribute__((always_inline)) void
 block_envelope(const block_ref *r, size_t n, bool nonfinite)
 {
     float hi[BLOCK], lo[BLOCK];
-    int32_t special[BLOCK];
+    uint32_t magnitude[BLOCK];
     for (size_t i = 0; i < n; i++) {
         hi[i] = r->hi[i];
         lo[i] = r->lo[i];
-        special[i] = r->special[i];
+        magnitude[i] = r->magnitude[i];
     }
     for (int64_t f = 0; f < r->frames; f++) {
         const float *x = frame_values(r, f);
@@ -336,16 +337,18 @@ block_envelope(const block_ref *r, size_t n, bool nonfinite)
         for (size_t i = 0; i < n; i++) {
             uint32_t bits;
             memcpy(&bits, &x[i], sizeof bits);
-            int32_t s = nonfinite ? (bits & 0x7f800000u) == 0x7f800000u : x[i] != x[i];
-            hi[i] = !s & (x[i] > hi[i]) ? x[i] : hi[i];
-            lo[i] = !s & (x[i] < lo[i]) ? x[i] : lo[i];
-            special[i] |= s;
+            bits &= 0x7fffffffu;
+            magnitude[i] = bits > magnitude[i] ? bits : magnitude[i];
+            bool ordinary = nonfinite ? bits < BLZ_ACCUM_INFINITY_BITS
+                                      : bits <= BLZ_ACCUM_INFINITY_BITS;
+            hi[i] = ordinary & (x[i] > hi[i]) ? x[i] : hi[i];
+            lo[i] = ordinary & (x[i] < lo[i]) ? x[i] : lo[i];
         }
     }
     for (size_t i = 0; i < n; i++) {
         r->hi[i] = hi[i];
         r->lo[i] = lo[i];
-        r->special[i] = special[i];
+        r->magnitude[i] = magnitude[i];
     }
 }
 
@@ -418,7 +421,7 @@ fold_chunk(const blz_accum *acc, const blz_chunk_task *task, const blz_accum_ref
             r.c = acc->c ? acc->c + off + i : NULL;
             r.hi = acc->hi ? acc->hi + off + i : NULL;
             r.lo = acc->lo ? acc->lo + off + i : NULL;
-            r.special = acc->special ? acc->special + off + i : NULL;
+            r.magnitude = acc->magnitude ? acc->magnitude + off + i : NULL;
             r.x = first + (size_t)y * row_values + i;
             if (kind != REFS_NONE)
                 point_refs(&r, refs, ref_off + i);
@@ -455,7 +458,7 @@ PLAIN_FOLDER(envelope_nan) PLAIN_FOLDER(envelope_nonfinite)
 #undef FOLDER
 
 /* Per streaming op: which state arrays it keeps (propagate / ignore) and its folders;
- * the envelope keeps hi, lo and special. */
+ * the envelope keeps hi, lo and magnitude. */
 enum { ARRAY_A = 1, ARRAY_B = 2, ARRAY_C = 4, ARRAY_ENVELOPE = 8 };
 
 typedef struct op_kind {
@@ -496,7 +499,7 @@ bool blz_accum_streams(int op)
 
 static size_t bytes_per_value(unsigned arrays)
 {
-    size_t envelope = 2 * sizeof(float) + sizeof(int32_t);
+    size_t envelope = 2 * sizeof(float) + sizeof(uint32_t);
     return (size_t)__builtin_popcount(arrays & (ARRAY_A | ARRAY_B | ARRAY_C)) * sizeof(double)
            + (arrays & ARRAY_ENVELOPE ? envelope : 0);
 }
@@ -528,11 +531,11 @@ int blz_accum_init(blz_accum *acc, int op, bool ignore_nan, int ddof, const blz_
     acc->c = state_array(arrays, ARRAY_C, n, sizeof *acc->c);
     acc->hi = state_array(arrays, ARRAY_ENVELOPE, n, sizeof *acc->hi);
     acc->lo = state_array(arrays, ARRAY_ENVELOPE, n, sizeof *acc->lo);
-    acc->special = state_array(arrays, ARRAY_ENVELOPE, n, sizeof *acc->special);
+    acc->magnitude = state_array(arrays, ARRAY_ENVELOPE, n, sizeof *acc->magnitude);
     bool envelope = arrays & ARRAY_ENVELOPE;
     if ((arrays & ARRAY_A && !acc->a) || (arrays & ARRAY_B && !acc->b)
         || (arrays & ARRAY_C && !acc->c)
-        || (envelope && (!acc->hi || !acc->lo || !acc->special))) {
+        || (envelope && (!acc->hi || !acc->lo || !acc->magnitude))) {
         blz_accum_free(acc);
         return blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for %zu accumulators", path, n);
     }
@@ -546,10 +549,10 @@ void blz_accum_free(blz_accum *acc)
     free(acc->c);
     free(acc->hi);
     free(acc->lo);
-    free(acc->special);
+    free(acc->magnitude);
     acc->a = acc->b = acc->c = NULL;
     acc->hi = acc->lo = NULL;
-    acc->special = NULL;
+    acc->magnitude = NULL;
 }
 
 static void fill(double *v, size_t n, double value)
@@ -568,7 +571,7 @@ void blz_accum_reset(blz_accum *acc, int32_t y0, int32_t rows)
         for (size_t i = 0; i < n; i++) {
             acc->hi[i] = -INFINITY;
             acc->lo[i] = INFINITY;
-            acc->special[i] = 0;
+            acc->magnitude[i] = 0;
         }
         return;
     }

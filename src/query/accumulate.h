@@ -34,8 +34,11 @@ typedef struct blz_accum {
     const blz_selection *sel;
     double *a, *b, *c;         /* per-value state; which ones depends on op */
     float *hi, *lo;            /* envelope ops: the extremes (floats, exact) */
-    int32_t *special;          /* envelope ops: whether a sample was special */
+    uint32_t *magnitude;       /* envelope ops: bits of the largest |sample| */
 } blz_accum;
+
+/* A float's bits without the sign are above these for NaN, equal for infinity. */
+#define BLZ_ACCUM_INFINITY_BITS 0x7f800000u
 
 /* Whether op is computed by streaming (else by gathering). */
 bool blz_accum_streams(int op);
@@ -54,7 +57,9 @@ static inline void blz_accum_envelope(const blz_accum *acc, size_t i, double *hi
 {
     *hi = acc->hi[i];
     *lo = acc->lo[i];
-    *special = acc->special[i] != 0;
+    *special = acc->op == BLZ_ACCUM_ENVELOPE_NONFINITE
+                   ? acc->magnitude[i] >= BLZ_ACCUM_INFINITY_BITS
+                   : acc->magnitude[i] > BLZ_ACCUM_INFINITY_BITS;
 }
 
 /* Start a strip: reset the state for rows y0..y0+rows-1. */
