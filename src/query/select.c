@@ -81,6 +81,11 @@ static void ranks_by_counting(const float *v, size_t n, float min, size_t span, 
 /* Bucketing below this many values does not pay. */
 enum { SMALL_SET = 64 };
 
+/* Values per bucket on average: fewer buckets to clear and to scan for the ranks than
+ * one per value, and still a handful of values kept (callgrind, 1800 12-bit integers
+ * per series: 15.3 instructions per value against 20.3 with a bucket per value). */
+enum { VALUES_PER_BUCKET = 4 };
+
 /* A linear map of [min, max] onto buckets 0..last, monotone in the value, in float so
  * that it vectorises. */
 typedef struct bucket_map {
@@ -273,8 +278,10 @@ static void ranks_of(float *v, size_t n, size_t lo, value_scan scan, uint32_t *c
             return;
         }
         bucket_map map;
+        size_t buckets = n / VALUES_PER_BUCKET;
         if (!bucket_map_make(scan.min, scan.max,
-                             n < BLZ_SELECT_COUNTS ? (int32_t)n : BLZ_SELECT_COUNTS, &map))
+                             buckets < BLZ_SELECT_COUNTS ? (int32_t)buckets : BLZ_SELECT_COUNTS,
+                             &map))
             break;
         size_t before = n;
         n = keep_rank_buckets(v, n, &map, &lo, counts);
