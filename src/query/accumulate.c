@@ -85,29 +85,30 @@ staged_value(const block_ref *r, const float *x, size_t i, int refs, bool divide
 }
 
 /* The block's n values of x through the references, rounded to float into f32, or
- * unrounded into f64 (the other NULL). */
+ * unrounded into f64 (the other NULL); divides as for staged_value(). */
+static inline __attribute__((always_inline)) void
+stage_values(const block_ref *r, const float *x, size_t n, int refs, bool divides, float *f32,
+             double *f64)
+{
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) {
+        double v = staged_value(r, x, i, refs, divides);
+        if (f64)
+            f64[i] = v;
+        else
+            f32[i] = (float)v;
+    }
+}
+
+/* stage_values() with the division chosen once per block: through the reciprocals
+ * when the stages have them. */
 static inline __attribute__((always_inline)) void
 stage_block(const block_ref *r, const float *x, size_t n, int refs, float *f32, double *f64)
 {
-    if (refs == REFS_DIV && !r->inv) {
-#pragma omp simd
-        for (size_t i = 0; i < n; i++) {
-            double v = staged_value(r, x, i, refs, true);
-            if (f64)
-                f64[i] = v;
-            else
-                f32[i] = (float)v;
-        }
-    } else {
-#pragma omp simd
-        for (size_t i = 0; i < n; i++) {
-            double v = staged_value(r, x, i, refs, false);
-            if (f64)
-                f64[i] = v;
-            else
-                f32[i] = (float)v;
-        }
-    }
+    if (refs == REFS_DIV && !r->inv)
+        stage_values(r, x, n, refs, true, f32, f64);
+    else
+        stage_values(r, x, n, refs, false, f32, f64);
 }
 
 /* The block's n values of selected frame f, through the references into staged
