@@ -1,10 +1,12 @@
 /*
  * reduce.c - the public temporal reductions: options, plan, and running a reduction
  * through the scheduler (streaming accumulators, or gathered groups and exact
- * selection for median and percentiles), optionally through pipeline stages: fixed
- * references are applied to each chunk in a per-thread buffer before it is folded
- * (or to each gathered series in place); sliding references gather each pixel's
- * series, process it into per-thread scratch and reduce that.
+ * selection for median and percentiles), optionally through pipeline stages: a min or
+ * max through fixed references folds the raw samples' envelope and applies the stages
+ * to its candidates (stages.h); other streaming reductions take fixed subtract and
+ * divide references inside the fold, or stage each chunk into a per-thread buffer
+ * before folding it (gathered series are processed in place); sliding references
+ * gather each pixel's series, process it into per-thread scratch and reduce that.
  */
 #include <math.h>
 #include <omp.h>

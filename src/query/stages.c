@@ -1,6 +1,7 @@
 /*
- * stages.c - checking a pipeline, computing its fixed references, and the stage loops
- * over spans of samples and over one value's time series.
+ * stages.c - checking a pipeline, computing its fixed references, the stage loops
+ * over spans of samples and over one value's time series, and the extremes of
+ * processed samples from the raw samples' envelope.
  */
 #include "query/stages.h"
 
