@@ -1,7 +1,8 @@
 /*
  * test_select.c - exact percentiles (query/select.c) against sorting, on the value
- * distributions that take each of its paths: small-span integers (counting), wide
- * integers and uniform floats (one bucketing pass), rare huge outliers (a second pass
+ * distributions that take each of its paths: small-span integers and 12-bit integers
+ * over more than a quarter of their span (counting), wide integers, and 12-bit ones
+ * over fewer values, and uniform floats (one bucketing pass), rare huge outliers (a second pass
  * over the kept bucket), infinities, ranges too wide or too narrow for a float scale
  * (no bucketing), all-equal values, more values than buckets, and NaN handling. The
  * reference is a plain qsort and numpy's interpolation rule, compared exactly.
@@ -33,8 +34,8 @@ static float unit_random(uint32_t *state)
 }
 
 enum kind {
-    SMALL_INTS, WIDE_INTS, UNIFORM, OUTLIERS, INFINITIES, FULL_RANGE, SUBNORMAL, EQUAL,
-    KINDS
+    SMALL_INTS, TWELVE_BIT, WIDE_INTS, UNIFORM, OUTLIERS, INFINITIES, FULL_RANGE, SUBNORMAL,
+    EQUAL, KINDS
 };
 
 static float value_of(int kind, uint32_t *s)
@@ -42,6 +43,8 @@ static float value_of(int kind, uint32_t *s)
     switch (kind) {
     case SMALL_INTS:
         return (float)(next_random(s) % 200);
+    case TWELVE_BIT:
+        return (float)(next_random(s) % 4096) + 100.0f;
     case WIDE_INTS:
         return (float)(next_random(s) % 65536) - 1000.0f;
     case UNIFORM:
@@ -88,6 +91,7 @@ static void check_all_q(const float *v, size_t n, bool ignore_nan, const char *w
     static const double qs[] = { 0, 0.1, 12.5, 33.3, 50, 66.7, 99, 99.9, 100 };
     for (size_t k = 0; k < sizeof qs / sizeof qs[0]; k++) {
         memcpy(work, v, n * sizeof *v);
+        memset(counts, 0xff, sizeof counts); /* scratch holds anything between calls */
         double want = ignore_nan || m == n ? reference(sorted, m, qs[k]) : NAN;
         double got = blz_select_percentile(work, n, qs[k], ignore_nan, counts);
         ck_assert_msg(got == want || (isnan(got) && isnan(want)),
@@ -100,7 +104,8 @@ static void check_all_q(const float *v, size_t n, bool ignore_nan, const char *w
 
 START_TEST(test_every_kind_against_sort)
 {
-    static const char *const names[KINDS] = { "small integers", "wide integers", "uniform",
+    static const char *const names[KINDS] = { "small integers", "12-bit integers",
+                                              "wide integers", "uniform",
                                               "outliers", "infinities", "full range",
                                               "subnormal", "equal" };
     static const size_t sizes[] = { 1, 2, 3, 63, 64, 65, 100, 257, 1000, 1800, 4099 };

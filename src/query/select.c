@@ -2,8 +2,9 @@
  * select.c - exact percentiles of a buffer of floats.
  *
  * A first vectorisable pass finds the NaN count and the range. Integer data spanning
- * no more values than there are (8-bit sources, typically) are counted value by
- * value and the ranks read off the counts. Other values are spread over up to
+ * at most four values per value (8- to 12-bit sources over a few hundred frames and
+ * more, typically) are counted value by value and the ranks read off the counts, a
+ * block of counts summed at a time. Other values are spread over up to
  * BLZ_SELECT_COUNTS buckets by a linear map of the range; the map is monotone
  * (rounding never reorders), so counting the buckets names the bucket(s) holding the
  * two ranks the interpolation needs, and only the values in those buckets are kept.
@@ -59,23 +60,72 @@ HOT_KERNEL static bool all_integers(const float *v, size_t n)
     return integers != 0;
 }
 
+/* Values whose offsets or buckets are computed at once, in vectors. */
+enum { BATCH = 256 };
+
+/* Integer data are counted value by value when they span at most this many values per
+ * value counted (clearing the counts then costs less than a fraction of counting), and
+ * at most BLZ_SELECT_COUNTS. */
+enum { COUNTING_SPAN_PER_VALUE = 4 };
+
+/* Counts are scanned for a rank a block at a time (summed in vectors), then one by one
+ * inside the block that holds it. */
+enum { COUNT_BLOCK = 64 };
+
+static inline __attribute__((always_inline)) uint32_t block_total(const uint32_t *counts)
+{
+    uint32_t total = 0;
+#pragma omp simd reduction(+ : total)
+    for (size_t i = 0; i < COUNT_BLOCK; i++)
+        total += counts[i];
+    return total;
+}
+
+/* The offset holding rank r, scanning from offset *at with *seen values below it (both
+ * left at the rank's block, for a higher rank to go on from). */
+static inline __attribute__((always_inline)) size_t
+rank_offset(const uint32_t *counts, size_t r, size_t *at, size_t *seen)
+{
+    uint32_t total;
+    while (*seen + (total = block_total(counts + *at)) <= r) {
+        *seen += total;
+        *at += COUNT_BLOCK;
+    }
+    size_t i = *at, below = *seen;
+    while (below + counts[i] <= r)
+        below += counts[i++];
+    return i;
+}
+
+/* Offsets from min of integer values, computed together so that they vectorise. */
+static inline __attribute__((always_inline)) void offsets_of(const float *v, size_t n, float min,
+                                                             int32_t *out)
+{
+#pragma omp simd
+    for (size_t i = 0; i < n; i++)
+        out[i] = (int32_t)(v[i] - min);
+}
+
 /* Values of rank lo and lo + 1 (the last rank stands in for itself) of integer data
- * min..min+span-1, by counting. */
-static void ranks_by_counting(const float *v, size_t n, float min, size_t span, size_t lo,
-                              uint32_t *counts, double *at_lo, double *at_hi)
+ * min..min+span-1, by counting (the counts cleared to a whole number of blocks). */
+HOT_KERNEL static void ranks_by_counting(const float *v, size_t n, float min, size_t span,
+                                         size_t lo, uint32_t *counts, double *at_lo,
+                                         double *at_hi)
 {
     size_t hi = lo + 1 < n ? lo + 1 : lo;
-    for (size_t i = 0; i < span; i++)
+    size_t cleared = (span + COUNT_BLOCK - 1) / COUNT_BLOCK * COUNT_BLOCK;
+    for (size_t i = 0; i < cleared; i++)
         counts[i] = 0;
-    for (size_t i = 0; i < n; i++)
-        counts[(size_t)(v[i] - min)]++;
-    size_t seen = 0, bin = 0;
-    while (seen + counts[bin] <= lo)
-        seen += counts[bin++];
-    *at_lo = (double)min + (double)bin;
-    while (seen + counts[bin] <= hi)
-        seen += counts[bin++];
-    *at_hi = (double)min + (double)bin;
+    int32_t at[BATCH];
+    for (size_t i0 = 0; i0 < n; i0 += BATCH) {
+        size_t count = n - i0 < BATCH ? n - i0 : BATCH;
+        offsets_of(v + i0, count, min, at);
+        for (size_t i = 0; i < count; i++)
+            counts[at[i]]++;
+    }
+    size_t block = 0, seen = 0;
+    *at_lo = (double)min + (double)rank_offset(counts, lo, &block, &seen);
+    *at_hi = (double)min + (double)rank_offset(counts, hi, &block, &seen);
 }
 
 /* Bucketing below this many values does not pay. */
@@ -108,7 +158,6 @@ static inline int32_t bucket_of(const bucket_map *m, float x)
 }
 
 /* Bucket numbers of v[0..n), n <= BATCH, computed together so that they vectorise. */
-enum { BATCH = 256 };
 
 static inline __attribute__((always_inline)) void buckets_of(const bucket_map *m, const float *v, size_t n, int32_t *out)
 {
@@ -265,8 +314,8 @@ static void ranks_of(float *v, size_t n, size_t lo, value_scan scan, uint32_t *c
                      double *at_lo, double *at_hi)
 {
     double span = (double)scan.max - (double)scan.min + 1.0;
-    if (span <= (double)n && span <= BLZ_SELECT_COUNTS && n <= UINT32_MAX
-        && all_integers(v, n)) {
+    if (span <= (double)n * COUNTING_SPAN_PER_VALUE && span <= BLZ_SELECT_COUNTS
+        && n <= UINT32_MAX && all_integers(v, n)) {
         ranks_by_counting(v, n, scan.min, (size_t)span, lo, counts, at_lo, at_hi);
         return;
     }
