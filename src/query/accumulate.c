@@ -84,31 +84,15 @@ staged_value(const block_ref *r, const float *x, size_t i, int refs, bool divide
                                       : blz_fast_quotient(v, r->den[i], r->inv[i]));
 }
 
-/* The block's n values of x through the references, rounded to float into f32, or
- * unrounded into f64 (the other NULL); divides as for staged_value(). */
+/* The block's n values of x through the references, rounded to float into staged;
+ * divides as for staged_value(). */
 static inline __attribute__((always_inline)) void
-stage_values(const block_ref *r, const float *x, size_t n, int refs, bool divides, float *f32,
-             double *f64)
+stage_values(const block_ref *r, const float *x, size_t n, int refs, bool divides,
+             float *staged)
 {
 #pragma omp simd
-    for (size_t i = 0; i < n; i++) {
-        double v = staged_value(r, x, i, refs, divides);
-        if (f64)
-            f64[i] = v;
-        else
-            f32[i] = (float)v;
-    }
-}
-
-/* stage_values() with the division chosen once per block: through the reciprocals
- * when the stages have them. */
-static inline __attribute__((always_inline)) void
-stage_block(const block_ref *r, const float *x, size_t n, int refs, float *f32, double *f64)
-{
-    if (refs == REFS_DIV && !r->inv)
-        stage_values(r, x, n, refs, true, f32, f64);
-    else
-        stage_values(r, x, n, refs, false, f32, f64);
+    for (size_t i = 0; i < n; i++)
+        staged[i] = (float)staged_value(r, x, i, refs, divides);
 }
 
 /* The block's n values of selected frame f, through the references into staged
@@ -119,7 +103,11 @@ block_values(const block_ref *r, int64_t f, size_t n, int refs, float *staged)
     const float *x = frame_values(r, f);
     if (refs == REFS_NONE)
         return x;
-    stage_block(r, x, n, refs, staged, NULL);
+    /* the division chosen once per block: through the reciprocals when there are some */
+    if (refs == REFS_DIV && !r->inv)
+        stage_values(r, x, n, refs, true, staged);
+    else
+        stage_values(r, x, n, refs, false, staged);
     return staged;
 }
 
@@ -255,32 +243,16 @@ static inline bool takes_float(float x, float m, bool is_max, bool ignore)
 }
 
 /* Extremes are kept in float (every candidate is a float, an infinity or NaN, so the
- * conversions are exact): twice the values per register. Through references, the
- * processed values are compared unrounded and the extreme rounded to float once per
- * chunk: rounding is monotonic, so the extreme of the rounded values is the rounded
- * extreme (NaN stays NaN), and a conversion per value is saved. */
+ * conversions are exact): twice the values per register. */
 static inline __attribute__((always_inline)) void
 block_extreme(const block_ref *r, size_t n, bool is_max, bool ignore, int refs)
 {
-    if (refs != REFS_NONE) {
-        double m[BLOCK], v[BLOCK];
-        for (size_t i = 0; i < n; i++)
-            m[i] = r->a[i];
-        for (int64_t f = 0; f < r->frames; f++) {
-            stage_block(r, frame_values(r, f), n, refs, NULL, v);
-#pragma omp simd
-            for (size_t i = 0; i < n; i++)
-                m[i] = takes(v[i], m[i], is_max, ignore) ? v[i] : m[i];
-        }
-        for (size_t i = 0; i < n; i++)
-            r->a[i] = (float)m[i];
-        return;
-    }
+    float staged[BLOCK];
     float m[BLOCK];
     for (size_t i = 0; i < n; i++)
         m[i] = (float)r->a[i];
     for (int64_t f = 0; f < r->frames; f++) {
-        const float *x = frame_values(r, f);
+        const float *x = block_values(r, f, n, refs, staged);
 #pragma omp simd
         for (size_t i = 0; i < n; i++)
             m[i] = takes_float(x[i], m[i], is_max, ignore) ? x[i] : m[i];

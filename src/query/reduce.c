@@ -168,9 +168,8 @@ typedef struct stream_run {
     size_t chunk_values;
     bool fused;        /* subtract and divide only: fused into the fold through refs */
     blz_accum_refs refs;
-    bool envelope;     /* min or max from the raw samples' envelope (stages.h) */
+    bool envelope;     /* min or max (op) from the raw samples' envelope (stages.h) */
     int op;
-    bool ignore_nan;
 } stream_run;
 
 static int strip_begin(void *ctx, int32_t y0, int32_t rows)
@@ -195,8 +194,8 @@ static int strip_end(void *ctx, int32_t y0, int32_t rows)
         double hi, lo;
         bool special;
         blz_accum_envelope(acc, i, &hi, &lo, &special);
-        s->out[first + i] = blz_stages_envelope_extreme(s->stages, s->op, s->ignore_nan, hi,
-                                                        lo, special, first + i);
+        s->out[first + i] = blz_stages_envelope_extreme(s->stages, s->op, acc->ignore_nan,
+                                                        hi, lo, special, first + i);
     }
     return BLZ_OK;
 }
@@ -245,7 +244,7 @@ static int run_streaming(const reduction *r, double *out)
     const blz_reduce_options *o = r->options;
     stream_run s = { .out = out, .stages = r->stages, .chunk_values = l->chunk_values,
                      .envelope = r->stages && blz_stages_envelope(r->stages, o->op),
-                     .op = o->op, .ignore_nan = ignores_nan(o) };
+                     .op = o->op };
     s.fused = !s.envelope && fuses(r->stages);
     int accum_op = !s.envelope       ? o->op
                    : r->stages->den ? BLZ_ACCUM_ENVELOPE_NONFINITE
@@ -259,7 +258,7 @@ static int run_streaming(const reduction *r, double *out)
             return blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for staged chunks",
                             blz_cache_path(r->cache));
     }
-    int st = blz_accum_init(&s.acc, accum_op, s.ignore_nan, o->ddof,
+    int st = blz_accum_init(&s.acc, accum_op, ignores_nan(o), o->ddof,
                             r->layout, &r->sel, max_rows, blz_cache_path(r->cache));
     if (st == BLZ_OK) {
         st = blz_sched_stream(r->cache, &r->sel, &r->plan, &hooks, &s);
