@@ -227,11 +227,16 @@ void blz_stages_free(blz_stages *st)
     st->sub_term = st->den = st->inv = NULL;
 }
 
-bool blz_stages_identity(const blz_stages *st)
+/* Whether pipeline p leaves every sample unchanged. */
+static bool pipeline_identity(const blz_pipeline *p)
 {
-    const blz_pipeline *p = &st->p;
     return p->subtract.kind == BLZ_REF_NONE && p->divide.kind == BLZ_REF_NONE
            && p->scale == 1.0 && p->offset == 0.0 && !p->abs && !p->clamp;
+}
+
+bool blz_stages_identity(const blz_stages *st)
+{
+    return pipeline_identity(&st->p);
 }
 
 /* Rows of samples: row r starts r * stride floats after the first in src and dst, and
@@ -327,9 +332,7 @@ static bool fixed_or_none(const blz_reference *r)
 
 bool blz_envelope_applies(const blz_pipeline *p, int op)
 {
-    bool staged = p->subtract.kind != BLZ_REF_NONE || p->divide.kind != BLZ_REF_NONE
-                  || p->scale != 1.0 || p->offset != 0.0 || p->abs || p->clamp;
-    return (op == BLZ_OP_MAX || (op == BLZ_OP_MIN && !p->abs)) && staged
+    return (op == BLZ_OP_MAX || (op == BLZ_OP_MIN && !p->abs)) && !pipeline_identity(p)
            && fixed_or_none(&p->subtract) && fixed_or_none(&p->divide);
 }
 
