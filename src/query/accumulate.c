@@ -314,8 +314,8 @@ block_envelope(const block_ref *r, size_t n, bool nonfinite)
             magnitude[i] = bits > magnitude[i] ? bits : magnitude[i];
             bool ordinary = nonfinite ? bits < BLZ_ACCUM_INFINITY_BITS
                                       : bits <= BLZ_ACCUM_INFINITY_BITS;
-            hi[i] = ordinary & (x[i] > hi[i]) ? x[i] : hi[i];
-            lo[i] = ordinary & (x[i] < lo[i]) ? x[i] : lo[i];
+            hi[i] = (ordinary & (x[i] > hi[i])) ? x[i] : hi[i];
+            lo[i] = (ordinary & (x[i] < lo[i])) ? x[i] : lo[i];
         }
     }
     for (size_t i = 0; i < n; i++) {
