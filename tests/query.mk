@@ -47,3 +47,6 @@ tests_test_pipeline_plan_LDADD = $(QUERY_TEST_LIBS)
 
 check_PROGRAMS += tests/test_select
 TESTS += tests/test_select
+
+check_PROGRAMS += tests/test_transpose
+TESTS += tests/test_transpose

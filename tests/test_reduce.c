@@ -231,6 +231,40 @@ START_TEST(test_nan_ignore)
 }
 END_TEST
 
+/* Series long enough that each thread gathers a tile in slices of 2 of its 8 rows (the
+ * edge tiles have 3 rows and 5 columns): every op against numpy, and the median the
+ * same bits as when a small budget makes it gather groups of rows in a shared buffer. */
+START_TEST(test_long_series_in_slices)
+{
+    rf_stack s = rf_stack_make(2100, 11, 13, 3, 4095, 0, 8);
+    query_case qc = { { 1, -1, 1 }, BLZ_NAN_DEFAULT, 0, 50.0 };
+    char *dir = tu_tmpdir();
+    char *path = tu_fmt("%s/stack.blz", dir);
+    ck_assert_int_eq(rf_write_cache(&s, path, 32, 8, 8, BLZ_CODEC_RAW), BLZ_OK);
+    blz_cache *c = rf_open(path);
+    size_t n = rf_frame_values(&s);
+    blz_reduce_options sliced = options_for(&qc, BLZ_OP_MEDIAN, 2, (size_t)64 << 20);
+    blz_reduce_options grouped = sliced;
+    grouped.ram_budget = (size_t)2 << 20;
+    blz_plan plan;
+    ck_assert_int_eq(blz_reduce_plan(c, &sliced, &plan), BLZ_OK);
+    ck_assert_int_eq(plan.slice_rows, 2);
+    ck_assert_int_eq(blz_reduce_plan(c, &grouped, &plan), BLZ_OK);
+    ck_assert_int_eq(plan.slice_rows, 0);
+    double *want = reduce_or_fail(c, &grouped, n);
+    double *got = reduce_or_fail(c, &sliced, n);
+    ck_assert_msg(memcmp(want, got, n * sizeof *got) == 0, "sliced median differs");
+    free(want);
+    free(got);
+    blz_cache_close(c);
+    tu_rmtree(dir);
+    free(path);
+    free(dir);
+    check_stack(&s, 32, 8, 8, BLZ_CODEC_RAW, &qc);
+    rf_stack_free(&s);
+}
+END_TEST
+
 /* A budget that forces strips / bands / sub-tile gather groups gives the same bits. */
 START_TEST(test_small_budget_same_result)
 {
@@ -420,6 +454,7 @@ static Suite *reduce_suite(void)
     tcase_add_test(tc, test_nan_propagate);
     tcase_add_test(tc, test_nan_ignore);
     tcase_add_test(tc, test_stats_against_numpy);
+    tcase_add_test(tc, test_long_series_in_slices);
     suite_add_tcase(s, tc);
     TCase *plain = tcase_create("plain");
     tcase_add_test(plain, test_small_budget_same_result);

@@ -202,7 +202,10 @@ static void print_scheduled(const blz_layout *l, const blz_plan *p)
            (long long)p->time_blocks, l->ct);
     printf("  band            %lld time blocks, %.1f MiB mapped at most\n",
            (long long)p->band_blocks, mib(p->band_bytes));
-    if (p->group_rows > 0)
+    if (p->slice_rows > 0)
+        printf("  gather groups   %d tiles, %d groups, in slices of %d rows per thread "
+               "(gathered and reduced in its cache)\n", p->group_tiles, p->strips, p->slice_rows);
+    else if (p->group_rows > 0)
         printf("  gather groups   %d rows x %d tiles, %d groups (passes over the file)\n",
                p->group_rows, p->group_tiles, p->strips);
     else

@@ -73,6 +73,9 @@ typedef struct blz_plan {
     int32_t strips;          /* passes over the file */
     int32_t group_rows;      /* gather ops: pixel rows per gathered group */
     int32_t group_tiles;     /* gather ops: tiles per gathered group */
+    int32_t slice_rows;      /* gather ops: rows of the slices each thread gathers into its
+                                own buffer and reduces (raw chunks, whole selection mapped);
+                                0: groups are gathered into one shared buffer */
     int64_t tiles_in_flight; /* tiles processed at once (one per thread) */
     size_t result_bytes;     /* the output image */
     size_t accum_bytes;      /* per-pixel accumulators of one strip */

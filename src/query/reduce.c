@@ -305,21 +305,18 @@ static double reduce_value(const gather_run *run, float *x, size_t count, size_t
     return v;
 }
 
-static int select_group(void *ctx, const blz_group *g)
+/* Reduce pixel-channels first..first+count-1 of gathered group g into the result. */
+static void reduce_series(void *ctx, const blz_group *g, int64_t first, int64_t count, int thread)
 {
     const gather_run *run = ctx;
-    const reduction *r = run->r;
     size_t row_values = (size_t)g->cols * (size_t)g->channels;
-    int64_t values = (int64_t)g->rows * (int64_t)row_values;
-    size_t width_values = (size_t)r->layout->width * (size_t)g->channels;
-#pragma omp parallel for schedule(dynamic, 16) num_threads(r->plan.threads)
-    for (int64_t p = 0; p < values; p++) {
+    size_t width_values = (size_t)run->r->layout->width * (size_t)g->channels;
+    for (int64_t p = first; p < first + count; p++) {
         size_t y = (size_t)p / row_values, v = (size_t)p % row_values;
         size_t at = ((size_t)g->y0 + y) * width_values + (size_t)g->x0 * (size_t)g->channels + v;
         run->out[at] = reduce_value(run, g->values + (size_t)p * (size_t)g->count,
-                                    (size_t)g->count, at, omp_get_thread_num());
+                                    (size_t)g->count, at, thread);
     }
-    return BLZ_OK;
 }
 
 static void free_windows(gather_run *run, int threads)
@@ -355,7 +352,7 @@ static int run_gathering(const reduction *r, double *out)
     if (st == BLZ_OK && r->stages && r->stages->sliding)
         st = alloc_windows(&run, r);
     if (st == BLZ_OK)
-        st = blz_sched_gather(r->cache, &r->sel, &r->plan, select_group, &run);
+        st = blz_sched_gather(r->cache, &r->sel, &r->plan, reduce_series, &run);
     free_windows(&run, r->plan.threads);
     free(run.counts);
     return st;

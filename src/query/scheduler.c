@@ -2,12 +2,13 @@
  * scheduler.c - the page-budget scheduler: plans strips, bands and gather groups that
  * fit a memory budget, and walks the cache accordingly with OpenMP.
  *
- * Resident memory is counted as: the result image, the accumulators of one strip
- * (or the gather buffer of one group), per-thread decode buffers and scratch, and the
- * mapped pages of the band being processed. Prefetching the next band (WILLNEED) only
- * fills the page cache, which is not part of the process's resident set; releasing a
- * band (DONTNEED) unmaps its pages from the process, and is skipped when the whole
- * selection fits in the budget (it costs time and buys nothing then).
+ * Resident memory is counted as: the result image, the accumulators of one strip (or
+ * the gather buffer of one group, or one slice buffer per thread), per-thread decode
+ * buffers and scratch, and the mapped pages of the band being processed. Prefetching
+ * the next band (WILLNEED) only fills the page cache, which is not part of the
+ * process's resident set; releasing a band (DONTNEED) unmaps its pages from the
+ * process, and is skipped when the whole selection fits in the budget (it costs time
+ * and buys nothing then).
  */
 #include "query/scheduler.h"
 
@@ -17,6 +18,7 @@
 
 #include "core/checked.h"
 #include "core/error_internal.h"
+#include "query/transpose.h"
 
 enum { PAGE_BYTES = 4096, MESSAGE_BYTES = 512 };
 
@@ -92,6 +94,50 @@ static int plan_stream(const blz_cache *cache, const blz_layout *l, const blz_sc
     return budget_error(cache, n->budget, minimum);
 }
 
+/* Bytes of one thread's slice buffer worth aiming at: half of a core's L2 cache on
+ * current x86 servers, so the slice stays there between its gathering and its
+ * reduction, with room left for the selection's counts and the chunk lines passing
+ * through. */
+static const size_t SLICE_TARGET_BYTES = (size_t)512 << 10;
+
+/* Slices a thread should have to pick from, so that the threads finish a group close
+ * together. */
+enum { SLICES_PER_THREAD = 4 };
+
+/* Slices gathered in each thread's cache: when no chunk needs decoding and the chunks
+ * of whole tiles for every selected time block fit the budget beside one slice buffer
+ * per thread. Returns false (plan untouched) otherwise. */
+static bool plan_slices(const blz_layout *l, const blz_sched_needs *n, size_t fixed,
+                        size_t row_tile, blz_plan *p)
+{
+    if (p->decode_bytes > 0)
+        return false;
+    size_t rows = SLICE_TARGET_BYTES / row_tile;
+    rows = rows < 1 ? 1 : rows > (size_t)l->th ? (size_t)l->th : rows;
+    size_t buffers = sat_mul((size_t)p->threads, sat_mul(rows, row_tile));
+    size_t column = sat_mul((size_t)p->time_blocks, chunk_span(l));
+    size_t slices_per_tile = ((size_t)l->th + rows - 1) / rows;
+    size_t tiles = ((size_t)p->threads * SLICES_PER_THREAD + slices_per_tile - 1)
+                   / slices_per_tile;
+    if (tiles > (size_t)l->nx)
+        tiles = (size_t)l->nx;
+    for (; tiles >= 1; tiles--)
+        if (sat_add(sat_add(fixed, buffers), sat_mul(tiles, column)) <= n->budget)
+            break;
+    if (tiles == 0)
+        return false;
+    p->slice_rows = (int32_t)rows;
+    p->group_rows = l->th;
+    p->group_tiles = (int32_t)tiles;
+    p->gather_bytes = buffers;
+    p->band_blocks = p->time_blocks;
+    p->band_bytes = tiles * column;
+    p->strip_tile_rows = 1;
+    p->strips = (int32_t)(l->ny * blz_div_ceil(l->nx, (int64_t)tiles));
+    p->tiles_in_flight = (int64_t)tiles;
+    return true;
+}
+
 /* Gather groups: whole tiles when a tile's rows fit in half of what is left (no more
  * tiles than GATHER_TARGET_BYTES hold, at least one), else as many rows of one tile as
  * fit (whole pages of the chunk's frames when possible). */
@@ -104,6 +150,8 @@ static int plan_gather(const blz_cache *cache, const blz_layout *l, const blz_sc
     size_t minimum = sat_add(sat_add(fixed, row_tile), span);
     if (minimum > n->budget)
         return budget_error(cache, n->budget, minimum);
+    if (plan_slices(l, n, fixed, row_tile, p))
+        return BLZ_OK;
     size_t avail = n->budget - fixed;
     size_t tile_bytes = sat_mul(row_tile, (size_t)l->th);
     size_t tiles = (avail / 2) / sat_add(tile_bytes, span);
@@ -380,33 +428,74 @@ typedef struct gather_walk {
     const blz_plan *plan;
     decode_buffers decode;
     tile_rect rect;
-    blz_group group;
+    blz_group group;   /* the group walked; its values are the shared buffer (not slices) */
+    float *slices;     /* slice mode: one slice buffer per thread */
+    blz_series_fn reduce_series;
+    void *ctx;
 } gather_walk;
 
-/* Copy the group's rows of chunk (tb, ty, tx) into the pixel-major buffer. */
-static void gather_chunk(const gather_walk *w, const float *chunk, int64_t tb, int32_t tx)
+/* Where a block of frames goes in a pixel-major buffer: series of `length` values,
+ * `row_values` pixel-channels per row of the buffer, the block's first frame at
+ * position `first` of each series. */
+typedef struct series_dest {
+    float *values;
+    size_t length, row_values;
+    int64_t first;
+} series_dest;
+
+/* Where row ly of the first selected frame of chunk (tb, ...) is. */
+static const float *selected_rows(const gather_walk *w, const float *chunk, int64_t tb, int32_t ly,
+                                  int64_t *first, int64_t *count)
 {
     const blz_layout *l = w->layout;
-    const blz_group *g = &w->group;
-    int64_t first, count;
-    blz_selection_in_block(w->sel, tb, &first, &count);
-    int64_t k0 = blz_selection_position(w->sel, first);
-    int64_t local = first - tb * l->ct;
-    int32_t C = l->channels, tile_y0 = w->rect.ty0 * l->th;
-    int32_t x_off = tx * l->tw - g->x0;
-    int32_t cols = g->x0 + g->cols - tx * l->tw < l->tw ? g->x0 + g->cols - tx * l->tw : l->tw;
-    size_t frame_stride = (size_t)w->sel->step * (size_t)l->th * (size_t)l->tw * (size_t)C;
-    for (int32_t y = 0; y < g->rows; y++) {
-        int32_t ly = g->y0 + y - tile_y0;
-        const float *src_row = chunk + ((size_t)local * l->th + (size_t)ly) * l->tw * C;
-        for (int32_t v = 0; v < cols * C; v++) {
-            const float *src = src_row + v;
-            float *dst = g->values + ((size_t)y * g->cols * C + (size_t)x_off * C + (size_t)v)
-                                         * (size_t)g->count + (size_t)k0;
-            for (int64_t k = 0; k < count; k++)
-                dst[k] = src[(size_t)k * frame_stride];
-        }
+    blz_selection_in_block(w->sel, tb, first, count);
+    size_t row_values = (size_t)l->tw * (size_t)l->channels;
+    return chunk + ((size_t)(*first - tb * l->ct) * (size_t)l->th + (size_t)ly) * row_values;
+}
+
+/* Copy rows ly..ly+rows-1, columns 0..cols-1 of the selected frames of chunk (tb, ...)
+ * to the buffer's rows 0..rows-1 from pixel-channel x_off * C on. When next is not
+ * NULL, the same rows of chunk next (of block next_tb) are fetched into the cache
+ * meanwhile. */
+static void copy_block(const gather_walk *w, const float *chunk, int64_t tb, int32_t ly,
+                       int32_t rows, int32_t cols, int32_t x_off, const series_dest *d,
+                       const float *next, int64_t next_tb)
+{
+    const blz_layout *l = w->layout;
+    int64_t first, count, next_first, next_count;
+    const float *src = selected_rows(w, chunk, tb, ly, &first, &count);
+    const float *ahead = next ? selected_rows(w, next, next_tb, ly, &next_first, &next_count)
+                              : NULL;
+    size_t k0 = (size_t)blz_selection_position(w->sel, first) - (size_t)d->first;
+    size_t row_values = (size_t)l->tw * (size_t)l->channels, n = (size_t)cols * l->channels;
+    size_t frame_step = (size_t)w->sel->step * (size_t)l->th * row_values;
+    float *dst = d->values + (size_t)x_off * l->channels * d->length + k0;
+    for (int32_t y = 0; y < rows; y++) {
+        size_t at = (size_t)y * row_values;
+        float *series = dst + (size_t)y * d->row_values * d->length;
+        if (w->decode.count > 0)
+            blz_transpose_series(src + at, frame_step, (size_t)count, n, series, d->length);
+        else
+            blz_transpose_frames(src + at, frame_step, (size_t)count, n, series, d->length,
+                                 ahead ? ahead + at : NULL);
     }
+}
+
+/* Valid columns of tile column tx inside the group. */
+static int32_t group_cols_in(const gather_walk *w, int32_t tx)
+{
+    const blz_group *g = &w->group;
+    int32_t end = g->x0 + g->cols - tx * w->layout->tw;
+    return end < w->layout->tw ? end : w->layout->tw;
+}
+
+/* Shared buffer: copy the group's rows of chunk (tb, ty, tx) into it. */
+static void gather_chunk(const gather_walk *w, const float *chunk, int64_t tb, int32_t tx)
+{
+    const blz_group *g = &w->group;
+    series_dest d = { g->values, (size_t)g->count, (size_t)g->cols * (size_t)g->channels, 0 };
+    copy_block(w, chunk, tb, g->y0 - w->rect.ty0 * w->layout->th, g->rows, group_cols_in(w, tx),
+               tx * w->layout->tw - g->x0, &d, NULL, 0);
 }
 
 static int gather_band(void *ctx, const int64_t *blocks, int64_t n)
@@ -431,10 +520,93 @@ static int gather_band(void *ctx, const int64_t *blocks, int64_t n)
     return worker_result(&ws);
 }
 
-static int gather_groups(gather_walk *w, blz_group_fn on_group, void *ctx)
+/* Pixel-channels handed to one reduce_series call of a shared buffer. */
+enum { SERIES_PER_CALL = 16 };
+
+static void reduce_group(const gather_walk *w)
+{
+    const blz_group *g = &w->group;
+    int64_t values = (int64_t)g->rows * g->cols * g->channels;
+    int64_t calls = blz_div_ceil(values, SERIES_PER_CALL);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(w->plan->threads)
+    for (int64_t i = 0; i < calls; i++) {
+        int64_t first = i * SERIES_PER_CALL;
+        int64_t count = values - first < SERIES_PER_CALL ? values - first : SERIES_PER_CALL;
+        w->reduce_series(w->ctx, g, first, count, omp_get_thread_num());
+    }
+}
+
+/* A slice: rows ly..ly+rows-1 (tile-local) of tile column tx. */
+typedef struct slice_at {
+    int32_t tx, ly, rows;
+} slice_at;
+
+static slice_at slice_number(const gather_walk *w, int64_t i)
+{
+    int32_t per_tile = (int32_t)blz_div_ceil(w->group.rows, w->plan->slice_rows);
+    int32_t s = (int32_t)(i % per_tile);
+    slice_at a = { w->rect.tx0 + (int32_t)(i / per_tile),
+                   w->group.y0 - w->rect.ty0 * w->layout->th + s * w->plan->slice_rows,
+                   w->plan->slice_rows };
+    int32_t left = w->group.rows - s * w->plan->slice_rows;
+    a.rows = left < a.rows ? left : a.rows;
+    return a;
+}
+
+/* Slice mode: gather slice i of the group (every selected block, all mapped) into the
+ * thread's buffer and reduce it. */
+static int gather_slice(const gather_walk *w, const int64_t *blocks, int64_t n, int64_t i)
+{
+    const blz_layout *l = w->layout;
+    const blz_group *g = &w->group;
+    int thread = omp_get_thread_num();
+    slice_at at = slice_number(w, i);
+    blz_group slice = { .y0 = w->rect.ty0 * l->th + at.ly, .x0 = at.tx * l->tw,
+                        .rows = at.rows, .cols = group_cols_in(w, at.tx),
+                        .channels = g->channels, .count = g->count };
+    slice.values = w->slices + (size_t)thread * (size_t)w->plan->slice_rows * (size_t)l->tw
+                                   * (size_t)l->channels * (size_t)g->count;
+    series_dest d = { slice.values, (size_t)g->count, (size_t)slice.cols * (size_t)g->channels,
+                      0 };
+    const float *chunk, *ahead = NULL;
+    int st = load_chunk(w->cache, &w->decode, blocks[0], w->rect.ty0, at.tx, &chunk);
+    for (int64_t b = 0; b < n && st == BLZ_OK; b++, chunk = ahead) {
+        if (b + 1 < n)
+            st = load_chunk(w->cache, &w->decode, blocks[b + 1], w->rect.ty0, at.tx, &ahead);
+        if (st == BLZ_OK)
+            copy_block(w, chunk, blocks[b], at.ly, at.rows, slice.cols, 0, &d,
+                       b + 1 < n ? ahead : NULL, b + 1 < n ? blocks[b + 1] : 0);
+    }
+    if (st != BLZ_OK)
+        return st;
+    w->reduce_series(w->ctx, &slice, 0, (int64_t)slice.rows * slice.cols * slice.channels,
+                     thread);
+    return BLZ_OK;
+}
+
+/* Slice mode's one band (every selected block): the slices of the group's tiles. */
+static int slice_band(void *ctx, const int64_t *blocks, int64_t n)
+{
+    const gather_walk *w = ctx;
+    int32_t per_tile = (int32_t)blz_div_ceil(w->group.rows, w->plan->slice_rows);
+    int64_t items = (int64_t)(w->rect.tx1 - w->rect.tx0) * per_tile;
+    worker_status ws = { BLZ_OK, "" };
+#pragma omp parallel for schedule(dynamic, 1) num_threads(w->plan->threads)
+    for (int64_t i = 0; i < items; i++) {
+        if (ws.status != BLZ_OK)
+            continue;
+        int st = gather_slice(w, blocks, n, i);
+        if (st != BLZ_OK)
+            worker_fail(&ws, st);
+    }
+    return worker_result(&ws);
+}
+
+static int gather_groups(gather_walk *w)
 {
     const blz_layout *l = w->layout;
     const blz_plan *p = w->plan;
+    band_fn band = p->slice_rows > 0 ? slice_band : gather_band;
     for (int32_t ty = 0; ty < l->ny; ty++) {
         int32_t tile_rows = l->height - ty * l->th < l->th ? l->height - ty * l->th : l->th;
         for (int32_t r0 = 0; r0 < tile_rows; r0 += p->group_rows) {
@@ -447,11 +619,11 @@ static int gather_groups(gather_walk *w, blz_group_fn on_group, void *ctx)
                 g->rows = tile_rows - r0 < p->group_rows ? tile_rows - r0 : p->group_rows;
                 g->x0 = tx0 * l->tw;
                 g->cols = (w->rect.tx1 * l->tw < l->width ? w->rect.tx1 * l->tw : l->width) - g->x0;
-                int st = walk_bands(w->cache, w->sel, p, &w->rect, gather_band, w);
-                if (st == BLZ_OK)
-                    st = on_group(ctx, g);
+                int st = walk_bands(w->cache, w->sel, p, &w->rect, band, w);
                 if (st != BLZ_OK)
                     return st;
+                if (p->slice_rows == 0)
+                    reduce_group(w);
             }
         }
     }
@@ -459,21 +631,26 @@ static int gather_groups(gather_walk *w, blz_group_fn on_group, void *ctx)
 }
 
 int blz_sched_gather(const blz_cache *cache, const blz_selection *sel, const blz_plan *plan,
-                     blz_group_fn on_group, void *ctx)
+                     blz_series_fn reduce_series, void *ctx)
 {
     const blz_layout *l = blz_cache_layout(cache);
-    gather_walk w = { .cache = cache, .layout = l, .sel = sel, .plan = plan };
+    gather_walk w = { .cache = cache, .layout = l, .sel = sel, .plan = plan,
+                      .reduce_series = reduce_series, .ctx = ctx };
     w.group.channels = l->channels;
     w.group.count = sel->count;
-    w.group.values = malloc(plan->gather_bytes);
-    if (!w.group.values)
+    float *buffer = malloc(plan->gather_bytes);
+    if (!buffer)
         return blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for a %zu-byte gather buffer",
                         blz_cache_path(cache), plan->gather_bytes);
+    if (plan->slice_rows > 0)
+        w.slices = buffer;
+    else
+        w.group.values = buffer;
     int st = decode_buffers_alloc(cache, plan, &w.decode);
     if (st == BLZ_OK) {
-        st = gather_groups(&w, on_group, ctx);
+        st = gather_groups(&w);
         decode_buffers_free(&w.decode);
     }
-    free(w.group.values);
+    free(buffer);
     return st;
 }

@@ -12,7 +12,11 @@
  *
  * Gather walk: for a group of pixels (rows of one or more tiles of a tile row) the
  * values of every selected frame are copied into a pixel-major buffer, band by band,
- * then handed over for selection.
+ * then handed over for selection. When the chunks are stored raw and the group's
+ * chunks of every selected time block can be mapped at once, each thread instead
+ * gathers a slice of a few rows into its own buffer, small enough to stay in its
+ * cache, and reduces it straight away: the series are then written and read back in
+ * cache instead of through memory.
  */
 #ifndef BLITZ_QUERY_SCHEDULER_H
 #define BLITZ_QUERY_SCHEDULER_H
@@ -72,10 +76,12 @@ typedef struct blz_group {
     float *values;
 } blz_group;
 
-/* Called on the coordinating thread once a group is gathered; may use OpenMP inside. */
-typedef int (*blz_group_fn)(void *ctx, const blz_group *group);
+/* Reduce pixel-channels first..first+count-1 of a gathered group. Called from worker
+ * threads (thread: the OpenMP thread number), never twice for the same pixels. */
+typedef void (*blz_series_fn)(void *ctx, const blz_group *group, int64_t first, int64_t count,
+                              int thread);
 
 int blz_sched_gather(const blz_cache *cache, const blz_selection *sel, const blz_plan *plan,
-                     blz_group_fn on_group, void *ctx);
+                     blz_series_fn reduce_series, void *ctx);
 
 #endif
