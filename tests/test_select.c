@@ -4,7 +4,9 @@
  * over more than a quarter of their span (counting), wide integers, and 12-bit ones
  * over fewer values, and uniform floats (one bucketing pass), rare huge outliers (a second pass
  * over the kept bucket), infinities, ranges too wide or too narrow for a float scale
- * (no bucketing), all-equal values, more values than buckets, and NaN handling. The
+ * (no bucketing), all-equal values, more values than buckets, and NaN handling; and
+ * orders that defeat the vector partition's pivots. Both the best way the processor
+ * offers (vector partitioning with AVX-512) and the portable one are checked. The
  * reference is a plain qsort and numpy's interpolation rule, compared exactly.
  */
 #include <check.h>
@@ -89,15 +91,18 @@ static void check_all_q(const float *v, size_t n, bool ignore_nan, const char *w
             sorted[m++] = v[i];
     qsort(sorted, m, sizeof *v, compare_floats);
     static const double qs[] = { 0, 0.1, 12.5, 33.3, 50, 66.7, 99, 99.9, 100 };
-    for (size_t k = 0; k < sizeof qs / sizeof qs[0]; k++) {
-        memcpy(work, v, n * sizeof *v);
-        memset(counts, 0xff, sizeof counts); /* scratch holds anything between calls */
-        double want = ignore_nan || m == n ? reference(sorted, m, qs[k]) : NAN;
-        double got = blz_select_percentile(work, n, qs[k], ignore_nan, counts);
-        ck_assert_msg(got == want || (isnan(got) && isnan(want)),
-                      "%s, n %zu, q %g: got %.17g, sorting gives %.17g", what, n, qs[k], got,
-                      want);
-    }
+    static const char *const paths[] = { "best", "portable" };
+    for (int path = BLZ_SELECT_BEST; path <= BLZ_SELECT_PORTABLE; path++)
+        for (size_t k = 0; k < sizeof qs / sizeof qs[0]; k++) {
+            memcpy(work, v, n * sizeof *v);
+            memset(counts, 0xff, sizeof counts); /* scratch holds anything between calls */
+            double want = ignore_nan || m == n ? reference(sorted, m, qs[k]) : NAN;
+            double got = blz_select_percentile_by(work, n, qs[k], ignore_nan, counts,
+                                                  (blz_select_path)path);
+            ck_assert_msg(got == want || (isnan(got) && isnan(want)),
+                          "%s, n %zu, q %g, %s way: got %.17g, sorting gives %.17g", what, n,
+                          qs[k], paths[path], got, want);
+        }
     free(sorted);
     free(work);
 }
@@ -120,6 +125,32 @@ START_TEST(test_every_kind_against_sort)
             free(v);
         }
     }
+}
+END_TEST
+
+/* Orders that make the first, middle and last values poor pivots: sorted either way
+ * (the best pivots), an organ pipe and a sawtooth (a pass then drops only the pivot's
+ * run, until introselect takes over), one value apart from the rest, two values. */
+START_TEST(test_orders_against_sort)
+{
+    static const char *const names[] = { "ascending", "descending", "organ pipe",
+                                          "sawtooth", "one apart", "two values" };
+    enum { ORDERS = sizeof names / sizeof names[0] };
+    static const size_t sizes[] = { 16, 17, 33, 1000, 1801 };
+    for (int order = 0; order < ORDERS; order++)
+        for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+            size_t n = sizes[s];
+            float *v = malloc(n * sizeof *v);
+            for (size_t i = 0; i < n; i++) {
+                size_t pipe = i < n / 2 ? i : n - 1 - i;
+                float by_order[ORDERS] = { (float)i, (float)(n - i), (float)pipe,
+                                           (float)(i % 7), i == n / 3 ? -1.0f : 5.0f,
+                                           (float)(i % 2) };
+                v[i] = by_order[order];
+            }
+            check_all_q(v, n, false, names[order]);
+            free(v);
+        }
 }
 END_TEST
 
@@ -173,6 +204,7 @@ static Suite *select_suite(void)
     Suite *s = suite_create("select");
     TCase *tc = tcase_create("sort");
     tcase_add_test(tc, test_every_kind_against_sort);
+    tcase_add_test(tc, test_orders_against_sort);
     tcase_add_test(tc, test_more_values_than_buckets);
     tcase_add_test(tc, test_nan_policies);
     tcase_add_test(tc, test_infinite_medians);

@@ -1,10 +1,13 @@
 /*
  * select.c - exact percentiles of a buffer of floats.
  *
- * A first vectorisable pass finds the NaN count and the range. Integer data spanning
- * at most four values per value (8- to 12-bit sources over a few hundred frames and
- * more, typically) are counted value by value and the ranks read off the counts, a
- * block of counts summed at a time. Other values are spread over up to
+ * A first vectorisable pass finds the NaN count and the range. On processors with
+ * AVX-512 the ranks are then found by vector partitioning (select_vector.c), for as
+ * many values as a third of the counting scratch holds; what follows is the portable
+ * way, taken everywhere else. Integer data spanning at most four values per value (8-
+ * to 12-bit sources over a few hundred frames and more, typically) are counted value
+ * by value and the ranks read off the counts, a block of counts summed at a time.
+ * Other values are spread over up to
  * BLZ_SELECT_COUNTS buckets by a linear map of the range; the map is monotone
  * (rounding never reorders), so counting the buckets names the bucket(s) holding the
  * two ranks the interpolation needs, and only the values in those buckets are kept.
@@ -20,6 +23,7 @@
 #include <math.h>
 
 #include "core/hot_kernel.h"
+#include "query/select_vector.h"
 
 typedef struct value_scan {
     size_t nans;
@@ -311,8 +315,11 @@ static float min_of(const float *v, size_t n)
 /* Values of rank lo and lo + 1 (the last rank stands in for itself) of v[0..n), no
  * NaN, range [min, max] as scanned. */
 static void ranks_of(float *v, size_t n, size_t lo, value_scan scan, uint32_t *counts,
-                     double *at_lo, double *at_hi)
+                     blz_select_path path, double *at_lo, double *at_hi)
 {
+    if (path == BLZ_SELECT_BEST && BLZ_VECTOR_RANKS_SCRATCH(n) <= BLZ_SELECT_COUNTS
+        && blz_vector_ranks(v, n, lo, (float *)(void *)counts, at_lo, at_hi))
+        return;
     double span = (double)scan.max - (double)scan.min + 1.0;
     if (span <= (double)n * COUNTING_SPAN_PER_VALUE && span <= BLZ_SELECT_COUNTS
         && n <= UINT32_MAX && all_integers(v, n)) {
@@ -344,6 +351,12 @@ static void ranks_of(float *v, size_t n, size_t lo, value_scan scan, uint32_t *c
 
 double blz_select_percentile(float *v, size_t n, double q, bool ignore_nan, uint32_t *counts)
 {
+    return blz_select_percentile_by(v, n, q, ignore_nan, counts, BLZ_SELECT_BEST);
+}
+
+double blz_select_percentile_by(float *v, size_t n, double q, bool ignore_nan,
+                                uint32_t *counts, blz_select_path path)
+{
     value_scan scan = scan_values(v, n);
     if (scan.nans > 0) {
         if (!ignore_nan)
@@ -355,6 +368,6 @@ double blz_select_percentile(float *v, size_t n, double q, bool ignore_nan, uint
     double h = (double)(n - 1) * (q / 100.0);
     size_t lo = (size_t)floor(h);
     double at_lo, at_hi;
-    ranks_of(v, n, lo, scan, counts, &at_lo, &at_hi);
+    ranks_of(v, n, lo, scan, counts, path, &at_lo, &at_hi);
     return blz_lerp(at_lo, at_hi, h - (double)lo);
 }

@@ -30,6 +30,14 @@ static inline double blz_lerp(double a, double b, double t)
  * counts is per-thread scratch of BLZ_SELECT_COUNTS entries. */
 double blz_select_percentile(float *v, size_t n, double q, bool ignore_nan, uint32_t *counts);
 
+/* Which way blz_select_percentile_by ranks: the best the processor offers (vector
+ * partitioning with AVX-512), or the portable way every processor runs (so that tests
+ * check both). */
+typedef enum blz_select_path { BLZ_SELECT_BEST, BLZ_SELECT_PORTABLE } blz_select_path;
+
+double blz_select_percentile_by(float *v, size_t n, double q, bool ignore_nan,
+                                uint32_t *counts, blz_select_path path);
+
 /* Reorder v[0..n) so that v[k] is the value of rank k, smaller-or-equal values before
  * it and greater-or-equal after (like std::nth_element). No NaN allowed. */
 void blz_nth_element(float *v, size_t n, size_t k);

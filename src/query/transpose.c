@@ -84,11 +84,14 @@ HOT_KERNEL void blz_transpose_frames(const float *src, size_t frame_step, size_t
                                      size_t n, float *dst, size_t length, const float *next)
 {
     size_t whole_frames = frames / BLOCK * BLOCK, whole_values = n / BLOCK * BLOCK;
-    for (size_t v = 0; v < whole_values; v += BLOCK) {
-        if (next && v % LINE_VALUES == 0)
-            prefetch_line(next, frame_step, frames, v);
+    for (size_t v0 = 0; v0 < whole_values; v0 += LINE_VALUES) {
+        size_t v1 = v0 + LINE_VALUES < whole_values ? v0 + LINE_VALUES : whole_values;
+        if (next)
+            prefetch_line(next, frame_step, frames, v0);
         for (size_t k = 0; k < whole_frames; k += BLOCK)
-            transpose_block(src + k * frame_step + v, frame_step, dst + v * length + k, length);
+            for (size_t v = v0; v < v1; v += BLOCK)
+                transpose_block(src + k * frame_step + v, frame_step, dst + v * length + k,
+                                length);
     }
     transpose_values(src, frame_step, whole_frames, whole_values, n, dst, length);
     transpose_values(src + whole_frames * frame_step, frame_step, frames - whole_frames, 0, n,
