@@ -24,34 +24,65 @@ enum { BLOCK = 8 };
 
 typedef float vec8 __attribute__((vector_size(32)));
 
+/* Lane orders of the three rounds of the 8 x 8 transpose: interleave the values of two
+ * rows pair by pair, then pairs of values, then join halves. */
+#define PAIRS_LO 0, 8, 1, 9, 4, 12, 5, 13
+#define PAIRS_HI 2, 10, 3, 11, 6, 14, 7, 15
+#define QUADS_LO 0, 1, 8, 9, 4, 5, 12, 13
+#define QUADS_HI 2, 3, 10, 11, 6, 7, 14, 15
+#define HALVES_LO 0, 1, 2, 3, 8, 9, 10, 11
+#define HALVES_HI 4, 5, 6, 7, 12, 13, 14, 15
+
 /* One 8 x 8 block: row k at src + k * frame_step becomes column k of the 8 series at
- * dst + v * length. Interleave pairs of rows, then pairs of pairs, then halves. */
+ * dst + v * length. The vectors are named one by one: in arrays, the compiler keeps
+ * them in memory unless it unrolls every loop over them (GCC does not at -O2). */
 static inline __attribute__((always_inline)) void transpose_block(const float *src,
                                                                   size_t frame_step,
                                                                   float *dst, size_t length)
 {
-    vec8 r[BLOCK], a[BLOCK], b[BLOCK];
-    for (int k = 0; k < BLOCK; k++)
-        memcpy(&r[k], src + (size_t)k * frame_step, sizeof r[k]);
-    for (int k = 0; k < BLOCK; k += 2) {
-        a[k] = __builtin_shufflevector(r[k], r[k + 1], 0, 8, 1, 9, 4, 12, 5, 13);
-        a[k + 1] = __builtin_shufflevector(r[k], r[k + 1], 2, 10, 3, 11, 6, 14, 7, 15);
-    }
-    for (int k = 0; k < BLOCK; k += 4)
-        for (int j = 0; j < 2; j++) {
-            b[k + j] = __builtin_shufflevector(a[k + j], a[k + j + 2], 0, 1, 8, 9, 4, 5, 12, 13);
-            b[k + j + 2] = __builtin_shufflevector(a[k + j], a[k + j + 2], 2, 3, 10, 11, 6, 7,
-                                                   14, 15);
-        }
-    /* b[0..3] hold pixel-channels (0,4), (2,6), (1,5), (3,7) of frames 0..3 in their
-     * halves, b[4..7] the same of frames 4..7. */
-    static const int order[4] = { 0, 2, 1, 3 };
-    for (int i = 0; i < 4; i++) {
-        vec8 lo = __builtin_shufflevector(b[i], b[i + 4], 0, 1, 2, 3, 8, 9, 10, 11);
-        vec8 hi = __builtin_shufflevector(b[i], b[i + 4], 4, 5, 6, 7, 12, 13, 14, 15);
-        memcpy(dst + (size_t)order[i] * length, &lo, sizeof lo);
-        memcpy(dst + (size_t)(order[i] + 4) * length, &hi, sizeof hi);
-    }
+    vec8 r0, r1, r2, r3, r4, r5, r6, r7;
+    memcpy(&r0, src, sizeof r0);
+    memcpy(&r1, src + frame_step, sizeof r1);
+    memcpy(&r2, src + 2 * frame_step, sizeof r2);
+    memcpy(&r3, src + 3 * frame_step, sizeof r3);
+    memcpy(&r4, src + 4 * frame_step, sizeof r4);
+    memcpy(&r5, src + 5 * frame_step, sizeof r5);
+    memcpy(&r6, src + 6 * frame_step, sizeof r6);
+    memcpy(&r7, src + 7 * frame_step, sizeof r7);
+    vec8 a0 = __builtin_shufflevector(r0, r1, PAIRS_LO);
+    vec8 a1 = __builtin_shufflevector(r0, r1, PAIRS_HI);
+    vec8 a2 = __builtin_shufflevector(r2, r3, PAIRS_LO);
+    vec8 a3 = __builtin_shufflevector(r2, r3, PAIRS_HI);
+    vec8 a4 = __builtin_shufflevector(r4, r5, PAIRS_LO);
+    vec8 a5 = __builtin_shufflevector(r4, r5, PAIRS_HI);
+    vec8 a6 = __builtin_shufflevector(r6, r7, PAIRS_LO);
+    vec8 a7 = __builtin_shufflevector(r6, r7, PAIRS_HI);
+    /* b0..b3 hold pixel-channels (0,4), (1,5), (2,6), (3,7) of frames 0..3 in their
+     * halves, b4..b7 the same of frames 4..7. */
+    vec8 b0 = __builtin_shufflevector(a0, a2, QUADS_LO);
+    vec8 b1 = __builtin_shufflevector(a0, a2, QUADS_HI);
+    vec8 b2 = __builtin_shufflevector(a1, a3, QUADS_LO);
+    vec8 b3 = __builtin_shufflevector(a1, a3, QUADS_HI);
+    vec8 b4 = __builtin_shufflevector(a4, a6, QUADS_LO);
+    vec8 b5 = __builtin_shufflevector(a4, a6, QUADS_HI);
+    vec8 b6 = __builtin_shufflevector(a5, a7, QUADS_LO);
+    vec8 b7 = __builtin_shufflevector(a5, a7, QUADS_HI);
+    vec8 s0 = __builtin_shufflevector(b0, b4, HALVES_LO);
+    vec8 s1 = __builtin_shufflevector(b1, b5, HALVES_LO);
+    vec8 s2 = __builtin_shufflevector(b2, b6, HALVES_LO);
+    vec8 s3 = __builtin_shufflevector(b3, b7, HALVES_LO);
+    vec8 s4 = __builtin_shufflevector(b0, b4, HALVES_HI);
+    vec8 s5 = __builtin_shufflevector(b1, b5, HALVES_HI);
+    vec8 s6 = __builtin_shufflevector(b2, b6, HALVES_HI);
+    vec8 s7 = __builtin_shufflevector(b3, b7, HALVES_HI);
+    memcpy(dst, &s0, sizeof s0);
+    memcpy(dst + length, &s1, sizeof s1);
+    memcpy(dst + 2 * length, &s2, sizeof s2);
+    memcpy(dst + 3 * length, &s3, sizeof s3);
+    memcpy(dst + 4 * length, &s4, sizeof s4);
+    memcpy(dst + 5 * length, &s5, sizeof s5);
+    memcpy(dst + 6 * length, &s6, sizeof s6);
+    memcpy(dst + 7 * length, &s7, sizeof s7);
 }
 
 /* Pixel-channels v0..v1-1, series by series. */
