@@ -434,13 +434,11 @@ typedef struct gather_walk {
     void *ctx;
 } gather_walk;
 
-/* Where a block of frames goes in a pixel-major buffer: series of `length` values,
- * `row_values` pixel-channels per row of the buffer, the block's first frame at
- * position `first` of each series. */
+/* A pixel-major buffer: series of `length` values (every selected frame),
+ * `row_values` pixel-channels per row of the buffer. */
 typedef struct series_dest {
     float *values;
     size_t length, row_values;
-    int64_t first;
 } series_dest;
 
 /* Where row ly of the first selected frame of chunk (tb, ...) is. */
@@ -466,7 +464,7 @@ static void copy_block(const gather_walk *w, const float *chunk, int64_t tb, int
     const float *src = selected_rows(w, chunk, tb, ly, &first, &count);
     const float *ahead = next ? selected_rows(w, next, next_tb, ly, &next_first, &next_count)
                               : NULL;
-    size_t k0 = (size_t)blz_selection_position(w->sel, first) - (size_t)d->first;
+    size_t k0 = (size_t)blz_selection_position(w->sel, first);
     size_t row_values = (size_t)l->tw * (size_t)l->channels, n = (size_t)cols * l->channels;
     size_t frame_step = (size_t)w->sel->step * (size_t)l->th * row_values;
     float *dst = d->values + (size_t)x_off * l->channels * d->length + k0;
@@ -493,7 +491,7 @@ static int32_t group_cols_in(const gather_walk *w, int32_t tx)
 static void gather_chunk(const gather_walk *w, const float *chunk, int64_t tb, int32_t tx)
 {
     const blz_group *g = &w->group;
-    series_dest d = { g->values, (size_t)g->count, (size_t)g->cols * (size_t)g->channels, 0 };
+    series_dest d = { g->values, (size_t)g->count, (size_t)g->cols * (size_t)g->channels };
     copy_block(w, chunk, tb, g->y0 - w->rect.ty0 * w->layout->th, g->rows, group_cols_in(w, tx),
                tx * w->layout->tw - g->x0, &d, NULL, 0);
 }
@@ -566,8 +564,7 @@ static int gather_slice(const gather_walk *w, const int64_t *blocks, int64_t n, 
                         .channels = g->channels, .count = g->count };
     slice.values = w->slices + (size_t)thread * (size_t)w->plan->slice_rows * (size_t)l->tw
                                    * (size_t)l->channels * (size_t)g->count;
-    series_dest d = { slice.values, (size_t)g->count, (size_t)slice.cols * (size_t)g->channels,
-                      0 };
+    series_dest d = { slice.values, (size_t)g->count, (size_t)slice.cols * (size_t)g->channels };
     const float *chunk, *ahead = NULL;
     int st = load_chunk(w->cache, &w->decode, blocks[0], w->rect.ty0, at.tx, &chunk);
     for (int64_t b = 0; b < n && st == BLZ_OK; b++, chunk = ahead) {

@@ -162,8 +162,9 @@ static inline int32_t bucket_of(const bucket_map *m, float x)
 }
 
 /* Bucket numbers of v[0..n), n <= BATCH, computed together so that they vectorise. */
-
-static inline __attribute__((always_inline)) void buckets_of(const bucket_map *m, const float *v, size_t n, int32_t *out)
+static inline __attribute__((always_inline)) void buckets_of(const bucket_map *m,
+                                                             const float *v, size_t n,
+                                                             int32_t *out)
 {
 #pragma omp simd
     for (size_t i = 0; i < n; i++)
