@@ -235,6 +235,25 @@ static int worker_result(const worker_status *ws)
     return ws->status;
 }
 
+/* One item of a parallel loop: its status. */
+typedef int (*item_fn)(const void *ctx, int64_t i);
+
+/* Items 0..items-1 on the plan's threads, one at a time each; the first failure stops
+ * the items not yet started and is returned with its message. */
+static int run_items(const blz_plan *plan, int64_t items, item_fn item, const void *ctx)
+{
+    worker_status ws = { BLZ_OK, "" };
+#pragma omp parallel for schedule(dynamic, 1) num_threads(plan->threads)
+    for (int64_t i = 0; i < items; i++) {
+        if (ws.status != BLZ_OK)
+            continue;
+        int st = item(ctx, i);
+        if (st != BLZ_OK)
+            worker_fail(&ws, st);
+    }
+    return worker_result(&ws);
+}
+
 /* Per-thread decode buffers, only when some chunk is compressed. */
 typedef struct decode_buffers {
     blz_chunk_buf **bufs;
@@ -379,21 +398,28 @@ static int stream_tile(const stream_walk *w, int32_t ty, int32_t tx, const int64
     return BLZ_OK;
 }
 
+/* The band being walked, for its items. */
+typedef struct band_at {
+    const void *walk;
+    const int64_t *blocks;
+    int64_t n;
+} band_at;
+
+/* Tile i of the strip, through the band's blocks. */
+static int stream_item(const void *ctx, int64_t i)
+{
+    const band_at *b = ctx;
+    const stream_walk *w = b->walk;
+    int32_t nx = w->layout->nx;
+    return stream_tile(w, w->rect.ty0 + (int32_t)(i / nx), (int32_t)(i % nx), b->blocks, b->n);
+}
+
 static int stream_band(void *ctx, const int64_t *blocks, int64_t n)
 {
     const stream_walk *w = ctx;
-    int32_t nx = w->layout->nx;
-    int64_t tiles = (int64_t)(w->rect.ty1 - w->rect.ty0) * nx;
-    worker_status ws = { BLZ_OK, "" };
-#pragma omp parallel for schedule(dynamic, 1) num_threads(w->plan->threads)
-    for (int64_t i = 0; i < tiles; i++) {
-        if (ws.status != BLZ_OK)
-            continue;
-        int st = stream_tile(w, w->rect.ty0 + (int32_t)(i / nx), (int32_t)(i % nx), blocks, n);
-        if (st != BLZ_OK)
-            worker_fail(&ws, st);
-    }
-    return worker_result(&ws);
+    band_at b = { w, blocks, n };
+    return run_items(w->plan, (int64_t)(w->rect.ty1 - w->rect.ty0) * w->layout->nx,
+                     stream_item, &b);
 }
 
 int blz_sched_stream(const blz_cache *cache, const blz_selection *sel, const blz_plan *plan,
@@ -496,26 +522,26 @@ static void gather_chunk(const gather_walk *w, const float *chunk, int64_t tb, i
                tx * w->layout->tw - g->x0, &d, NULL, 0);
 }
 
+/* Shared buffer: chunk i of the band (time block i / tiles, tile i % tiles). */
+static int gather_item(const void *ctx, int64_t i)
+{
+    const band_at *b = ctx;
+    const gather_walk *w = b->walk;
+    int32_t ntiles = w->rect.tx1 - w->rect.tx0;
+    int64_t tb = b->blocks[i / ntiles];
+    int32_t tx = w->rect.tx0 + (int32_t)(i % ntiles);
+    const float *chunk;
+    int st = load_chunk(w->cache, &w->decode, tb, w->rect.ty0, tx, &chunk);
+    if (st == BLZ_OK)
+        gather_chunk(w, chunk, tb, tx);
+    return st;
+}
+
 static int gather_band(void *ctx, const int64_t *blocks, int64_t n)
 {
     const gather_walk *w = ctx;
-    int32_t ntiles = w->rect.tx1 - w->rect.tx0;
-    int64_t items = n * ntiles;
-    worker_status ws = { BLZ_OK, "" };
-#pragma omp parallel for schedule(dynamic, 1) num_threads(w->plan->threads)
-    for (int64_t i = 0; i < items; i++) {
-        if (ws.status != BLZ_OK)
-            continue;
-        int64_t tb = blocks[i / ntiles];
-        int32_t tx = w->rect.tx0 + (int32_t)(i % ntiles);
-        const float *chunk;
-        int st = load_chunk(w->cache, &w->decode, tb, w->rect.ty0, tx, &chunk);
-        if (st != BLZ_OK)
-            worker_fail(&ws, st);
-        else
-            gather_chunk(w, chunk, tb, tx);
-    }
-    return worker_result(&ws);
+    band_at b = { w, blocks, n };
+    return run_items(w->plan, n * (w->rect.tx1 - w->rect.tx0), gather_item, &b);
 }
 
 /* Pixel-channels handed to one reduce_series call of a shared buffer. */
@@ -553,8 +579,12 @@ static slice_at slice_number(const gather_walk *w, int64_t i)
 
 /* Slice mode: gather slice i of the group (every selected block, all mapped) into the
  * thread's buffer and reduce it. */
-static int gather_slice(const gather_walk *w, const int64_t *blocks, int64_t n, int64_t i)
+static int gather_slice(const void *ctx, int64_t i)
 {
+    const band_at *band = ctx;
+    const gather_walk *w = band->walk;
+    const int64_t *blocks = band->blocks;
+    int64_t n = band->n;
     const blz_layout *l = w->layout;
     const blz_group *g = &w->group;
     int thread = omp_get_thread_num();
@@ -585,18 +615,10 @@ static int gather_slice(const gather_walk *w, const int64_t *blocks, int64_t n, 
 static int slice_band(void *ctx, const int64_t *blocks, int64_t n)
 {
     const gather_walk *w = ctx;
+    band_at b = { w, blocks, n };
     int32_t per_tile = (int32_t)blz_div_ceil(w->group.rows, w->plan->slice_rows);
-    int64_t items = (int64_t)(w->rect.tx1 - w->rect.tx0) * per_tile;
-    worker_status ws = { BLZ_OK, "" };
-#pragma omp parallel for schedule(dynamic, 1) num_threads(w->plan->threads)
-    for (int64_t i = 0; i < items; i++) {
-        if (ws.status != BLZ_OK)
-            continue;
-        int st = gather_slice(w, blocks, n, i);
-        if (st != BLZ_OK)
-            worker_fail(&ws, st);
-    }
-    return worker_result(&ws);
+    return run_items(w->plan, (int64_t)(w->rect.tx1 - w->rect.tx0) * per_tile, gather_slice,
+                     &b);
 }
 
 static int gather_groups(gather_walk *w)
