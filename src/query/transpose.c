@@ -111,8 +111,9 @@ static inline void prefetch_line(const float *next, size_t frame_step, size_t fr
         __builtin_prefetch(next + k * frame_step + v);
 }
 
-HOT_KERNEL void blz_transpose_frames(const float *src, size_t frame_step, size_t frames,
-                                     size_t n, float *dst, size_t length, const float *next)
+/* Static: clang resolves a target_clones function only inside its own file. */
+HOT_KERNEL static void transpose_frames(const float *src, size_t frame_step, size_t frames,
+                                        size_t n, float *dst, size_t length, const float *next)
 {
     size_t whole_frames = frames / BLOCK * BLOCK, whole_values = n / BLOCK * BLOCK;
     for (size_t v0 = 0; v0 < whole_values; v0 += LINE_VALUES) {
@@ -127,4 +128,10 @@ HOT_KERNEL void blz_transpose_frames(const float *src, size_t frame_step, size_t
     transpose_values(src, frame_step, whole_frames, whole_values, n, dst, length);
     transpose_values(src + whole_frames * frame_step, frame_step, frames - whole_frames, 0, n,
                      dst + whole_frames, length);
+}
+
+void blz_transpose_frames(const float *src, size_t frame_step, size_t frames, size_t n,
+                          float *dst, size_t length, const float *next)
+{
+    transpose_frames(src, frame_step, frames, n, dst, length, next);
 }
