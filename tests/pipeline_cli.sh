@@ -90,8 +90,15 @@ mv "$dir/out" "$dir/plan.max"
 explains plan.max "^plan for max on .* with stages --subtract mean:0:4 --divide" \
     "^  subtract  mean of frames 0:4: a pass of its own" \
     "^  divide    image .*bg.npy: read from its file" "^  budget .* reference images" \
-    "^pass 1: the subtract reference, under" "^pass 2: max of the processed frames" \
+    "^pass 1: the subtract reference, under" \
+    "^pass 2: max of the processed frames, from each pixel's largest and smallest raw sample" \
     "^  resident memory"
+expect 0 "$query" mean "$c" --subtract mean:0:4 --explain
+mv "$dir/out" "$dir/plan.mean"
+explains plan.mean "^pass 2: mean of the processed frames, the stages fused into it"
+expect 0 "$query" min "$c" --subtract mean:0:4 --abs --explain
+mv "$dir/out" "$dir/plan.min"
+explains plan.min "^pass 2: min of the processed frames, the stages fused into it"
 expect 0 "$query" stats "$c" --subtract sliding:mean:3 --explain
 mv "$dir/out" "$dir/plan.stats"
 explains plan.stats "sliding mean of 3 frames, BLITZ's window, lag 0: slides along" \

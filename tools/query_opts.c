@@ -287,7 +287,11 @@ static void print_pass(const char *what, int k, const blz_pass_plan *p, const bl
         [BLZ_PASS_STATS_RANKS] = "statistics of the processed frames: the ranks' buckets",
         [BLZ_PASS_EXPORT] = "the processed frames written out",
     };
-    if (p->role == BLZ_PASS_REDUCE)
+    if (p->role == BLZ_PASS_REDUCE && p->envelope)
+        printf("pass %d: %s of the processed frames, from each pixel's largest and smallest "
+               "raw sample (the stages applied to them at the end), under %.1f MiB\n", k + 1,
+               what, mib(p->budget));
+    else if (p->role == BLZ_PASS_REDUCE)
         printf("pass %d: %s %s, under %.1f MiB\n", k + 1, what, roles[p->role], mib(p->budget));
     else
         printf("pass %d: %s, under %.1f MiB\n", k + 1, roles[p->role], mib(p->budget));

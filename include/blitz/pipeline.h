@@ -203,6 +203,9 @@ typedef struct blz_pass_plan {
     int role;                /* enum blz_pass_role */
     size_t budget;           /* bytes the pass runs under */
     blz_plan plan;           /* reductions: the scheduler's plan */
+    int envelope;            /* reductions: a min or max that folds each pixel's largest
+                                and smallest raw sample and applies the stages to them at
+                                the end (where the reference values allow; stages.h) */
     int32_t strip_rows;      /* walks: rows per strip */
     int32_t strips;          /* walks: strips, each reading the selected frames */
     int threads;             /* walks */

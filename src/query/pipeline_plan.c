@@ -171,6 +171,7 @@ int blz_pipeline_reduce_plan(const blz_cache *cache, const blz_pipeline *pipelin
     blz_pass_plan *pass = add_pass(plan, BLZ_PASS_REDUCE, pl.shape.budget);
     o.ram_budget = pl.shape.budget - scratch;
     rc = blz_reduce_pipeline_plan(cache, &o, pipeline, &pass->plan);
+    pass->envelope = blz_envelope_applies(pipeline, o.op);
     pass->plan.scratch_bytes += scratch;
     pass->plan.total_bytes += scratch;
     blz_stages_free(&pl.shape);
