@@ -1,13 +1,13 @@
 /*
  * select.c - exact percentiles of a buffer of floats.
  *
- * A first vectorisable pass finds the NaN count and the range. On processors with
- * AVX-512 the ranks are then found by vector partitioning (select_vector.c), for as
- * many values as a third of the counting scratch holds; what follows is the portable
- * way, taken everywhere else. Integer data spanning at most four values per value (8-
- * to 12-bit sources over a few hundred frames and more, typically) are counted value
- * by value and the ranks read off the counts, a block of counts summed at a time.
- * Other values are spread over up to
+ * On processors with AVX-512 the ranks are found by vector partitioning
+ * (select_vector.c), for as many values as a third of the counting scratch holds,
+ * after a first pass that counts the NaN values. What follows is the portable way,
+ * taken everywhere else, whose first pass also finds the range. Integer data spanning
+ * at most four values per value (8- to 12-bit sources over a few hundred frames and
+ * more, typically) are counted value by value and the ranks read off the counts, a
+ * block of counts summed at a time. Other values are spread over up to
  * BLZ_SELECT_COUNTS buckets by a linear map of the range; the map is monotone
  * (rounding never reorders), so counting the buckets names the bucket(s) holding the
  * two ranks the interpolation needs, and only the values in those buckets are kept.
@@ -42,6 +42,15 @@ HOT_KERNEL static value_scan scan_values(const float *v, size_t n)
         hi = x > hi ? x : hi;
     }
     return (value_scan){ (size_t)nans, lo, hi };
+}
+
+HOT_KERNEL static size_t count_nans(const float *v, size_t n)
+{
+    int32_t nans = 0;
+#pragma omp simd reduction(+ : nans)
+    for (size_t i = 0; i < n; i++)
+        nans += v[i] != v[i];
+    return (size_t)nans;
 }
 
 /* Move the non-NaN values to the front; returns how many there are. */
@@ -318,8 +327,8 @@ static float min_of(const float *v, size_t n)
 static void ranks_of(float *v, size_t n, size_t lo, value_scan scan, uint32_t *counts,
                      blz_select_path path, double *at_lo, double *at_hi)
 {
-    if (path == BLZ_SELECT_BEST && BLZ_VECTOR_RANKS_SCRATCH(n) <= BLZ_SELECT_COUNTS
-        && blz_vector_ranks(v, n, lo, (float *)(void *)counts, at_lo, at_hi))
+    if (path == BLZ_SELECT_BEST && blz_vector_ranks(v, n, lo, (float *)(void *)counts, at_lo,
+                                                    at_hi))
         return;
     double span = (double)scan.max - (double)scan.min + 1.0;
     if (span <= (double)n * COUNTING_SPAN_PER_VALUE && span <= BLZ_SELECT_COUNTS
@@ -358,7 +367,12 @@ double blz_select_percentile(float *v, size_t n, double q, bool ignore_nan, uint
 double blz_select_percentile_by(float *v, size_t n, double q, bool ignore_nan,
                                 uint32_t *counts, blz_select_path path)
 {
-    value_scan scan = scan_values(v, n);
+    if (path == BLZ_SELECT_BEST
+        && !(BLZ_VECTOR_RANKS_SCRATCH(n) <= BLZ_SELECT_COUNTS && blz_vector_ranks_available()))
+        path = BLZ_SELECT_PORTABLE;
+    /* The vector partition needs only the NaN count, not the range. */
+    value_scan scan = path == BLZ_SELECT_BEST ? (value_scan){ count_nans(v, n), 0, 0 }
+                                              : scan_values(v, n);
     if (scan.nans > 0) {
         if (!ignore_nan)
             return NAN;

@@ -149,10 +149,15 @@ AVX512 static void vector_ranks(const float *v, size_t n, size_t k, float *scrat
     *at_hi = last ? *at_lo : k + 1 < n ? rank_in_vector(part, n, k + 1) : next;
 }
 
+bool blz_vector_ranks_available(void)
+{
+    return __builtin_cpu_supports("avx512f");
+}
+
 bool blz_vector_ranks(const float *v, size_t n, size_t k, float *scratch, double *at_lo,
                       double *at_hi)
 {
-    if (!__builtin_cpu_supports("avx512f"))
+    if (!blz_vector_ranks_available())
         return false;
     vector_ranks(v, n, k, scratch, at_lo, at_hi);
     return true;

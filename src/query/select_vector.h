@@ -11,6 +11,9 @@
 /* Floats of scratch blz_vector_ranks needs for n values. */
 #define BLZ_VECTOR_RANKS_SCRATCH(n) (3 * ((n) + 16))
 
+/* Whether the processor has AVX-512, which blz_vector_ranks needs. */
+bool blz_vector_ranks_available(void);
+
 /* Values of rank k and k + 1 (rank k again when it is the last) of v[0..n), which hold
  * no NaN and are left as they are. false, with nothing done, when the processor has no
  * AVX-512. */
