@@ -565,9 +565,14 @@ typedef struct slice_at {
     int32_t tx, ly, rows;
 } slice_at;
 
+static int32_t slices_per_tile(const gather_walk *w)
+{
+    return (int32_t)blz_div_ceil(w->group.rows, w->plan->slice_rows);
+}
+
 static slice_at slice_number(const gather_walk *w, int64_t i)
 {
-    int32_t per_tile = (int32_t)blz_div_ceil(w->group.rows, w->plan->slice_rows);
+    int32_t per_tile = slices_per_tile(w);
     int32_t s = (int32_t)(i % per_tile);
     slice_at a = { w->rect.tx0 + (int32_t)(i / per_tile),
                    w->group.y0 - w->rect.ty0 * w->layout->th + s * w->plan->slice_rows,
@@ -616,9 +621,8 @@ static int slice_band(void *ctx, const int64_t *blocks, int64_t n)
 {
     const gather_walk *w = ctx;
     band_at b = { w, blocks, n };
-    int32_t per_tile = (int32_t)blz_div_ceil(w->group.rows, w->plan->slice_rows);
-    return run_items(w->plan, (int64_t)(w->rect.tx1 - w->rect.tx0) * per_tile, gather_slice,
-                     &b);
+    return run_items(w->plan, (int64_t)(w->rect.tx1 - w->rect.tx0) * slices_per_tile(w),
+                     gather_slice, &b);
 }
 
 static int gather_groups(gather_walk *w)

@@ -327,9 +327,10 @@ static float min_of(const float *v, size_t n)
 static void ranks_of(float *v, size_t n, size_t lo, value_scan scan, uint32_t *counts,
                      blz_select_path path, double *at_lo, double *at_hi)
 {
-    if (path == BLZ_SELECT_BEST && blz_vector_ranks(v, n, lo, (float *)(void *)counts, at_lo,
-                                                    at_hi))
+    if (path == BLZ_SELECT_BEST) {
+        blz_vector_ranks(v, n, lo, (float *)(void *)counts, at_lo, at_hi);
         return;
+    }
     double span = (double)scan.max - (double)scan.min + 1.0;
     if (span <= (double)n * COUNTING_SPAN_PER_VALUE && span <= BLZ_SELECT_COUNTS
         && n <= UINT32_MAX && all_integers(v, n)) {
@@ -367,8 +368,8 @@ double blz_select_percentile(float *v, size_t n, double q, bool ignore_nan, uint
 double blz_select_percentile_by(float *v, size_t n, double q, bool ignore_nan,
                                 uint32_t *counts, blz_select_path path)
 {
-    if (path == BLZ_SELECT_BEST
-        && !(BLZ_VECTOR_RANKS_SCRATCH(n) <= BLZ_SELECT_COUNTS && blz_vector_ranks_available()))
+    /* The vector partition where the processor and the scratch allow it. */
+    if (BLZ_VECTOR_RANKS_SCRATCH(n) > BLZ_SELECT_COUNTS || !blz_vector_ranks_available())
         path = BLZ_SELECT_PORTABLE;
     /* The vector partition needs only the NaN count, not the range. */
     value_scan scan = path == BLZ_SELECT_BEST ? (value_scan){ count_nans(v, n), 0, 0 }

@@ -154,11 +154,8 @@ bool blz_vector_ranks_available(void)
     return __builtin_cpu_supports("avx512f");
 }
 
-bool blz_vector_ranks(const float *v, size_t n, size_t k, float *scratch, double *at_lo,
+void blz_vector_ranks(const float *v, size_t n, size_t k, float *scratch, double *at_lo,
                       double *at_hi)
 {
-    if (!blz_vector_ranks_available())
-        return false;
     vector_ranks(v, n, k, scratch, at_lo, at_hi);
-    return true;
 }

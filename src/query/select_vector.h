@@ -15,9 +15,8 @@
 bool blz_vector_ranks_available(void);
 
 /* Values of rank k and k + 1 (rank k again when it is the last) of v[0..n), which hold
- * no NaN and are left as they are. false, with nothing done, when the processor has no
- * AVX-512. */
-bool blz_vector_ranks(const float *v, size_t n, size_t k, float *scratch, double *at_lo,
+ * no NaN and are left as they are. Only where blz_vector_ranks_available(). */
+void blz_vector_ranks(const float *v, size_t n, size_t k, float *scratch, double *at_lo,
                       double *at_hi);
 
 #endif
