@@ -5,7 +5,8 @@
  * multiple of ct, a single frame, three channels, chunks larger than the frame, the
  * default chunk shape) each chunk is compared with a reference built by a plain loop
  * from the frames written (edge padding included), whole frames and odd regions come
- * back through blz_cache_read_region, and the frame table and metadata survive.
+ * back through blz_cache_read_region, and the frame table and metadata survive. Each
+ * chunk read as byte planes (blz_cache_chunk_planes) must hold the same bits.
  */
 #include <check.h>
 #include <math.h>
@@ -96,6 +97,42 @@ static void check_chunk(const fixture *f, const blz_layout *l, blz_chunk_buf *bu
                   bad == SIZE_MAX ? 0.0 : (double)v[bad]);
 }
 
+/* blz_cache_chunk_planes: a shuffle-lz4 chunk as byte planes that put back together
+ * (by a plain loop over the documented layout) give the bits blz_cache_chunk gives;
+ * any other chunk as the same values and no planes. */
+static void check_planes(const fixture *f, const blz_layout *l, blz_chunk_buf *buf, int64_t id)
+{
+    const float *v;
+    ck_assert_int_eq(blz_cache_chunk(f->cache, id, buf, &v), BLZ_OK);
+    uint32_t *want = malloc(l->chunk_bytes);
+    memcpy(want, v, l->chunk_bytes);
+    blz_chunk_entry e;
+    ck_assert_int_eq(blz_cache_chunk_entry(f->cache, id, &e), BLZ_OK);
+    const unsigned char *planes = (const unsigned char *)"not set";
+    v = NULL;
+    ck_assert_int_eq(blz_cache_chunk_planes(f->cache, id, buf, &v, &planes), BLZ_OK);
+    size_t n = l->chunk_values, bad = SIZE_MAX;
+    if (e.codec == BLZ_CODEC_SHUFFLE_LZ4) {
+        ck_assert_ptr_null(v);
+        ck_assert_ptr_nonnull(planes);
+        for (size_t i = 0; i < n; i++) {
+            uint32_t bits = 0;
+            for (size_t k = 0; k < 4; k++)
+                bits |= (uint32_t)planes[k * n + i] << (8 * k);
+            if (bad == SIZE_MAX && bits != want[i])
+                bad = i;
+        }
+    } else {
+        ck_assert_ptr_null(planes);
+        ck_assert_ptr_nonnull(v);
+        if (memcmp(v, want, l->chunk_bytes) != 0)
+            bad = 0;
+    }
+    ck_assert_msg(bad == SIZE_MAX, "chunk %lld (%s) as planes: value %zu differs", (long long)id,
+                  blz_codec_name(e.codec), bad);
+    free(want);
+}
+
 static void check_layout(const fixture *f, const blz_layout *l)
 {
     int32_t ct = f->g.ct ? f->g.ct : 32, th = f->g.th ? f->g.th : 64, tw = f->g.tw ? f->g.tw : 64;
@@ -138,6 +175,8 @@ static void check_all_chunks(int combo, int kind)
         for (int32_t ty = 0; ty < l->ny; ty++)
             for (int32_t tx = 0; tx < l->nx; tx++)
                 check_chunk(&f, l, buf, tb, ty, tx);
+    for (int64_t id = 0; id < l->chunks; id++)
+        check_planes(&f, l, buf, id);
     int64_t counts[N_CODECS];
     count_codecs(&f, counts);
     if (kind == TCU_SMOOTH && f.codec != BLZ_CODEC_RAW)

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "blitz/blitz.h"
+#include "blitz/pipeline.h"
 #include "blitz/query.h"
 #include "query/select.h"
 #include "test_reduce_fixture.h"
@@ -265,6 +266,78 @@ START_TEST(test_long_series_in_slices)
 }
 END_TEST
 
+/* Chunks of cache c stored with codec. */
+static int64_t chunks_with(const blz_cache *c, int codec)
+{
+    int64_t count = 0;
+    for (int64_t id = 0; id < blz_cache_layout(c)->chunks; id++) {
+        blz_chunk_entry e;
+        ck_assert_int_eq(blz_cache_chunk_entry(c, id, &e), BLZ_OK);
+        count += e.codec == codec;
+    }
+    return count;
+}
+
+/* op through pipeline p (no stage: a plain reduction) on both caches: the same bits. */
+static void expect_same_fold(const blz_cache *raw, const blz_cache *shuffled,
+                             const blz_pipeline *p, int op, int nan_policy, size_t n)
+{
+    blz_reduce_options o = blz_reduce_defaults(op);
+    o.frames = (blz_frame_range){ 1, -1, 2 };
+    o.nan_policy = nan_policy;
+    o.threads = 2;
+    double *want = malloc(n * sizeof *want), *got = malloc(n * sizeof *got);
+    ck_assert_msg(blz_pipeline_reduce(raw, p, &o, want) == BLZ_OK, "%s", blz_errmsg());
+    ck_assert_msg(blz_pipeline_reduce(shuffled, p, &o, got) == BLZ_OK, "%s", blz_errmsg());
+    size_t bad = SIZE_MAX;
+    for (size_t i = 0; i < n && bad == SIZE_MAX; i++)
+        if (memcmp(&want[i], &got[i], sizeof got[i]) != 0)
+            bad = i;
+    ck_assert_msg(bad == SIZE_MAX, "%s, nan policy %d, subtract %d, scale %g: value %zu is "
+                  "%.17g from byte planes, %.17g from floats", blz_op_name(op), nan_policy,
+                  p->subtract.kind, p->scale, bad, bad == SIZE_MAX ? 0 : got[bad],
+                  bad == SIZE_MAX ? 0 : want[bad]);
+    free(want);
+    free(got);
+}
+
+/* shuffle-lz4 chunks are folded straight from their byte planes: the same stack as raw
+ * and as shuffle-lz4 chunks gives the same bits for every streaming op and NaN policy,
+ * plain, with fused subtract and divide references, with the envelope of min and max
+ * through them, and through a scale (which stages the chunk as floats first). Rows of
+ * 48 values (16 pixels x 3 channels) are whole blocks; the edge tiles' 5 pixels are not. */
+START_TEST(test_codecs_fold_alike)
+{
+    static const int ops[] = { BLZ_OP_MEAN, BLZ_OP_SUM, BLZ_OP_MIN, BLZ_OP_MAX, BLZ_OP_STD,
+                               BLZ_OP_VAR, BLZ_OP_ARGMIN, BLZ_OP_ARGMAX };
+    char *dir = tu_tmpdir();
+    char *raw_path = tu_fmt("%s/raw.blz", dir), *shuffled_path = tu_fmt("%s/shuffled.blz", dir);
+    rf_stack s = rf_stack_make(23, 23, 37, 3, 4095, 11, 9);
+    ck_assert_int_eq(rf_write_cache(&s, raw_path, 5, 8, 16, BLZ_CODEC_RAW), BLZ_OK);
+    ck_assert_int_eq(rf_write_cache(&s, shuffled_path, 5, 8, 16, BLZ_CODEC_SHUFFLE_LZ4), BLZ_OK);
+    blz_cache *raw = rf_open(raw_path), *shuffled = rf_open(shuffled_path);
+    ck_assert_int_gt(chunks_with(shuffled, BLZ_CODEC_SHUFFLE_LZ4), 0);
+    blz_pipeline pipelines[3] = { blz_pipeline_defaults(), blz_pipeline_defaults(),
+                                  blz_pipeline_defaults() };
+    ck_assert_int_eq(blz_reference_parse("mean:0:5", &pipelines[1].subtract), BLZ_OK);
+    ck_assert_int_eq(blz_reference_parse("max:2:9", &pipelines[1].divide), BLZ_OK);
+    pipelines[2].subtract = pipelines[1].subtract;
+    pipelines[2].scale = 2.5;
+    for (size_t p = 0; p < 3; p++)
+        for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++)
+            for (int policy = BLZ_NAN_PROPAGATE; policy <= BLZ_NAN_IGNORE; policy++)
+                expect_same_fold(raw, shuffled, &pipelines[p], ops[k], policy,
+                                 rf_frame_values(&s));
+    blz_cache_close(shuffled);
+    blz_cache_close(raw);
+    rf_stack_free(&s);
+    tu_rmtree(dir);
+    free(raw_path);
+    free(shuffled_path);
+    free(dir);
+}
+END_TEST
+
 /* A budget that forces strips / bands / sub-tile gather groups gives the same bits. */
 START_TEST(test_small_budget_same_result)
 {
@@ -458,6 +531,7 @@ static Suite *reduce_suite(void)
     suite_add_tcase(s, tc);
     TCase *plain = tcase_create("plain");
     tcase_add_test(plain, test_small_budget_same_result);
+    tcase_add_test(plain, test_codecs_fold_alike);
     tcase_add_test(plain, test_budget_too_small);
     tcase_add_test(plain, test_bad_ranges);
     tcase_add_test(plain, test_select_against_sort);

@@ -115,6 +115,16 @@ size_t blz_chunk_buf_bytes(const blz_cache *cache);
 int blz_cache_chunk(const blz_cache *cache, int64_t id, blz_chunk_buf *buf,
                     const float **values);
 
+/* As blz_cache_chunk(), but a shuffle-lz4 chunk is left as its four byte planes: then
+ * *values is NULL and *planes points into buf, valid until buf's next use. Plane k
+ * (k = 0..3, n = chunk_values bytes each) holds byte k of every value, least
+ * significant first: value i's bits are planes[i] | planes[n + i] << 8 |
+ * planes[2n + i] << 16 | planes[3n + i] << 24 (docs/FORMAT.md, "Codecs"). For other
+ * chunks *planes is NULL. A reader that folds values as it reads them so skips the
+ * copy of the unshuffle. */
+int blz_cache_chunk_planes(const blz_cache *cache, int64_t id, blz_chunk_buf *buf,
+                           const float **values, const unsigned char **planes);
+
 /* Check chunk id's stored bytes against its checksum. */
 int blz_cache_verify_chunk(const blz_cache *cache, int64_t id);
 

@@ -3,7 +3,8 @@
  *
  * A raw chunk is a pointer into the read-only mapping (chunks start on 4096-byte
  * boundaries, so the floats are aligned). lz4 and shuffle-lz4 chunks are decoded with
- * LZ4_decompress_safe into the caller's per-thread blz_chunk_buf. With BLZ_OPEN_VERIFY
+ * LZ4_decompress_safe into the caller's per-thread blz_chunk_buf; a reader that takes
+ * byte planes gets a shuffle-lz4 chunk before its unshuffle. With BLZ_OPEN_VERIFY
  * every read first checks the stored bytes against the index checksum.
  */
 #include <stdlib.h>
@@ -75,35 +76,58 @@ int blz_cache_verify_chunk(const blz_cache *c, int64_t id)
     return st < 0 ? st : verify_entry(c, id, e);
 }
 
-static int decode(const blz_cache *c, int64_t id, const blz_chunk_entry *e, blz_chunk_buf *buf)
+/* Decode chunk id into buf: to its values, or to byte planes when planes_ok and the
+ * chunk is shuffle-lz4 (*planes set, else NULL). */
+static int decode(const blz_cache *c, int64_t id, const blz_chunk_entry *e, blz_chunk_buf *buf,
+                  bool planes_ok, const unsigned char **planes)
 {
     if (!buf || buf->bytes != c->layout.chunk_bytes)
         return blz_fail(BLZ_ERR_INVALID, "%s: chunk %lld is %s-coded and needs a chunk buffer "
                         "made for this cache", c->path, (long long)id, blz_codec_name(e->codec));
-    if (!blz_codec_decode(c->map + e->offset, e->stored_size, e->codec, c->layout.chunk_bytes,
-                          buf->decoded, buf->scratch))
+    const unsigned char *stored = c->map + e->offset;
+    *planes = planes_ok && e->codec == BLZ_CODEC_SHUFFLE_LZ4 ? buf->scratch : NULL;
+    bool ok = *planes ? blz_codec_decompress(stored, e->stored_size, buf->bytes, buf->scratch)
+                      : blz_codec_decode(stored, e->stored_size, e->codec, buf->bytes,
+                                         buf->decoded, buf->scratch);
+    if (!ok)
         return blz_fail(BLZ_ERR_FORMAT, "%s: chunk %lld at offset %llu: %s data do not decode "
                         "to %zu bytes", c->path, (long long)id, (unsigned long long)e->offset,
                         blz_codec_name(e->codec), c->layout.chunk_bytes);
     return BLZ_OK;
 }
 
-int blz_cache_chunk(const blz_cache *c, int64_t id, blz_chunk_buf *buf, const float **values)
+/* Chunk id as values, or as byte planes when planes is not NULL and the chunk has them. */
+static int read_chunk(const blz_cache *c, int64_t id, blz_chunk_buf *buf, const float **values,
+                      const unsigned char **planes)
 {
     const blz_chunk_entry *e = NULL;
+    const unsigned char *shuffled = NULL;
     int st = entry_of(c, id, &e);
     if (st == BLZ_OK && (c->flags & BLZ_OPEN_VERIFY))
         st = verify_entry(c, id, e);
     if (st < 0)
         return st;
-    if (e->codec == BLZ_CODEC_RAW) {
+    *values = NULL;
+    if (e->codec == BLZ_CODEC_RAW)
         *values = (const float *)(const void *)(c->map + e->offset);
-        return BLZ_OK;
-    }
-    if ((st = decode(c, id, e, buf)) < 0)
+    else if ((st = decode(c, id, e, buf, planes != NULL, &shuffled)) < 0)
         return st;
-    *values = (const float *)(const void *)buf->decoded;
+    else if (!shuffled)
+        *values = (const float *)(const void *)buf->decoded;
+    if (planes)
+        *planes = shuffled;
     return BLZ_OK;
+}
+
+int blz_cache_chunk(const blz_cache *c, int64_t id, blz_chunk_buf *buf, const float **values)
+{
+    return read_chunk(c, id, buf, values, NULL);
+}
+
+int blz_cache_chunk_planes(const blz_cache *c, int64_t id, blz_chunk_buf *buf,
+                           const float **values, const unsigned char **planes)
+{
+    return read_chunk(c, id, buf, values, planes);
 }
 
 static void advise_bytes(const blz_cache *c, uint64_t start, uint64_t end, int how)

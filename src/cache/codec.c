@@ -55,15 +55,21 @@ blz_encoded blz_codec_encode(const unsigned char *raw, size_t chunk_bytes, int c
     return kept;
 }
 
+bool blz_codec_decompress(const unsigned char *stored, size_t size, size_t chunk_bytes,
+                          unsigned char *out)
+{
+    int n = LZ4_decompress_safe((const char *)stored, (char *)out, (int)size,
+                                (int)chunk_bytes);
+    return n >= 0 && (size_t)n == chunk_bytes;
+}
+
 bool blz_codec_decode(const unsigned char *stored, size_t size, int codec, size_t chunk_bytes,
                       unsigned char *out, unsigned char *tmp)
 {
-    unsigned char *target = codec == BLZ_CODEC_SHUFFLE_LZ4 ? tmp : out;
-    int n = LZ4_decompress_safe((const char *)stored, (char *)target, (int)size,
-                                (int)chunk_bytes);
-    if (n < 0 || (size_t)n != chunk_bytes)
+    bool shuffled = codec == BLZ_CODEC_SHUFFLE_LZ4;
+    if (!blz_codec_decompress(stored, size, chunk_bytes, shuffled ? tmp : out))
         return false;
-    if (codec == BLZ_CODEC_SHUFFLE_LZ4)
+    if (shuffled)
         blz_unshuffle4(out, tmp, chunk_bytes / 4);
     return true;
 }

@@ -34,4 +34,9 @@ blz_encoded blz_codec_encode(const unsigned char *raw, size_t chunk_bytes, int c
 bool blz_codec_decode(const unsigned char *stored, size_t size, int codec, size_t chunk_bytes,
                       unsigned char *out, unsigned char *tmp);
 
+/* Only the LZ4 stage: out (chunk_bytes) receives the chunk's values for lz4, its four
+ * byte planes for shuffle-lz4. False as for blz_codec_decode(). */
+bool blz_codec_decompress(const unsigned char *stored, size_t size, size_t chunk_bytes,
+                          unsigned char *out);
+
 #endif

@@ -7,41 +7,16 @@
  * every address left by one bit. In a value-major block the address is i3 i2 i1 i0 k1 k0
  * (value i, byte k); in planes it is k1 k0 i3 i2 i1 i0. So shuffling is four rounds
  * (rotate by 4) and unshuffling two (rotate by 2). The tail of fewer than 16 values
- * goes through the plain loop.
- *
- * The four registers are separate variables: kept in an array, they stayed in memory
- * at -O2 (GCC does not unroll the loops over it), which halved the speed.
+ * goes through the plain loop. The block and its rounds are in shuffle.h, where the
+ * streaming fold also finds them.
  */
-#include <emmintrin.h>
 #include <stdint.h>
 
 #include "cache/shuffle.h"
 
 enum { BLOCK_VALUES = 16 };
 
-/* The 64 bytes of a block, in four registers (named, not an array: the compiler keeps
- * an array of registers in memory unless it unrolls every loop over it). */
-typedef struct block {
-    __m128i r0, r1, r2, r3;
-} block;
-
-/* Rotate the 6-bit byte addresses of the block's bytes left by one. */
-static inline block rotate_round(block v)
-{
-    return (block){ _mm_unpacklo_epi8(v.r0, v.r2), _mm_unpackhi_epi8(v.r0, v.r2),
-                    _mm_unpacklo_epi8(v.r1, v.r3), _mm_unpackhi_epi8(v.r1, v.r3) };
-}
-
-/* Four 16-byte rows, `stride` bytes apart, from p. */
-static inline block load_block(const unsigned char *p, size_t stride)
-{
-    return (block){ _mm_loadu_si128((const __m128i *)p),
-                    _mm_loadu_si128((const __m128i *)(p + stride)),
-                    _mm_loadu_si128((const __m128i *)(p + 2 * stride)),
-                    _mm_loadu_si128((const __m128i *)(p + 3 * stride)) };
-}
-
-static inline void store_block(unsigned char *p, size_t stride, block v)
+static inline void store_block(unsigned char *p, size_t stride, blz_byte_block v)
 {
     _mm_storeu_si128((__m128i *)p, v.r0);
     _mm_storeu_si128((__m128i *)(p + stride), v.r1);
@@ -53,8 +28,8 @@ void blz_shuffle4(unsigned char *restrict dst, const unsigned char *restrict src
 {
     size_t blocks = n / BLOCK_VALUES;
     for (size_t b = 0; b < blocks; b++) {
-        block v = load_block(src + 64 * b, 16);
-        v = rotate_round(rotate_round(rotate_round(rotate_round(v))));
+        blz_byte_block v = blz_load_rows(src + 64 * b, 16);
+        v = blz_rotate_round(blz_rotate_round(blz_rotate_round(blz_rotate_round(v))));
         store_block(dst + 16 * b, n, v);
     }
     for (size_t i = blocks * BLOCK_VALUES; i < n; i++)
@@ -66,7 +41,7 @@ void blz_unshuffle4(unsigned char *restrict dst, const unsigned char *restrict s
 {
     size_t blocks = n / BLOCK_VALUES;
     for (size_t b = 0; b < blocks; b++)
-        store_block(dst + 64 * b, 16, rotate_round(rotate_round(load_block(src + 16 * b, n))));
+        store_block(dst + 64 * b, 16, blz_unshuffle_block(src + 16 * b, n));
     for (size_t i = blocks * BLOCK_VALUES; i < n; i++)
         for (size_t k = 0; k < 4; k++)
             dst[4 * i + k] = src[k * n + i];

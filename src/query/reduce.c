@@ -236,7 +236,7 @@ static int fold_chunk(void *ctx, const blz_chunk_task *task)
 
 static int run_streaming(const reduction *r, double *out)
 {
-    static const blz_stream_hooks hooks = { strip_begin, strip_end, fold_chunk };
+    blz_stream_hooks hooks = { strip_begin, strip_end, fold_chunk, false };
     int32_t max_rows = r->plan.strip_tile_rows * r->layout->th;
     if (max_rows > r->layout->height)
         max_rows = r->layout->height;
@@ -258,6 +258,7 @@ static int run_streaming(const reduction *r, double *out)
             return blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for staged chunks",
                             blz_cache_path(r->cache));
     }
+    hooks.planes = !s.chunks;   /* the accumulator reads byte planes; the stages do not */
     int st = blz_accum_init(&s.acc, accum_op, ignores_nan(o), o->ddof,
                             r->layout, &r->sel, max_rows, blz_cache_path(r->cache));
     if (st == BLZ_OK) {

@@ -352,13 +352,18 @@ static int walk_bands(const blz_cache *cache, const blz_selection *sel, const bl
     return st;
 }
 
+/* The calling thread's decode buffer (NULL when every chunk is raw). */
+static blz_chunk_buf *thread_buf(const decode_buffers *d)
+{
+    return d->count > 0 ? d->bufs[omp_get_thread_num()] : NULL;
+}
+
 /* The values of chunk (tb, ty, tx), decoded into the thread's buffer if needed. */
 static int load_chunk(const blz_cache *cache, const decode_buffers *d, int64_t tb, int32_t ty,
                       int32_t tx, const float **values)
 {
     const blz_layout *l = blz_cache_layout(cache);
-    blz_chunk_buf *buf = d->count > 0 ? d->bufs[omp_get_thread_num()] : NULL;
-    return blz_cache_chunk(cache, blz_chunk_id(l, tb, ty, tx), buf, values);
+    return blz_cache_chunk(cache, blz_chunk_id(l, tb, ty, tx), thread_buf(d), values);
 }
 
 /* ---- streaming walk ---- */
@@ -374,6 +379,17 @@ typedef struct stream_walk {
     tile_rect rect;
 } stream_walk;
 
+/* Chunk (tb, ty, tx) into the task: its values, or its byte planes when the hooks
+ * take them. */
+static int load_stream_chunk(const stream_walk *w, int64_t tb, int32_t ty, int32_t tx,
+                             blz_chunk_task *task)
+{
+    if (!w->hooks->planes)
+        return load_chunk(w->cache, &w->decode, tb, ty, tx, &task->values);
+    return blz_cache_chunk_planes(w->cache, blz_chunk_id(w->layout, tb, ty, tx),
+                                  thread_buf(&w->decode), &task->values, &task->planes);
+}
+
 static int stream_tile(const stream_walk *w, int32_t ty, int32_t tx, const int64_t *blocks,
                        int64_t n)
 {
@@ -382,14 +398,14 @@ static int stream_tile(const stream_walk *w, int32_t ty, int32_t tx, const int64
         .th = l->th, .tw = l->tw, .channels = l->channels,
         .y0 = ty * l->th, .x0 = tx * l->tw,
         .tile = (int64_t)ty * l->nx + tx, .step = w->sel->step,
-        .thread = omp_get_thread_num(),
+        .thread = omp_get_thread_num(), .plane = l->chunk_values,
     };
     task.rows = l->height - task.y0 < l->th ? l->height - task.y0 : l->th;
     task.cols = l->width - task.x0 < l->tw ? l->width - task.x0 : l->tw;
     for (int64_t i = 0; i < n; i++) {
         blz_selection_in_block(w->sel, blocks[i], &task.first_frame, &task.frame_count);
         task.local_first = task.first_frame - blocks[i] * l->ct;
-        int st = load_chunk(w->cache, &w->decode, blocks[i], ty, tx, &task.values);
+        int st = load_stream_chunk(w, blocks[i], ty, tx, &task);
         if (st == BLZ_OK)
             st = w->hooks->chunk(w->ctx, &task);
         if (st != BLZ_OK)

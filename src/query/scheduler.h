@@ -44,7 +44,10 @@ int blz_sched_plan(const blz_cache *cache, const blz_selection *sel,
 
 /* One chunk's part of a streaming walk. */
 typedef struct blz_chunk_task {
-    const float *values;   /* the chunk: ct x th x tw x C */
+    const float *values;   /* the chunk: ct x th x tw x C (NULL when planes are given) */
+    const unsigned char *planes; /* or its four byte planes, plane bytes apart
+                                    (blz_cache_chunk_planes), to hooks that take them */
+    size_t plane;
     int32_t th, tw, channels;
     int32_t y0, x0;        /* frame position of the chunk's first pixel */
     int32_t rows, cols;    /* valid rows and columns (edge tiles are padded) */
@@ -63,6 +66,7 @@ typedef struct blz_stream_hooks {
     int (*strip_end)(void *ctx, int32_t y0, int32_t rows);
     /* Fold one chunk in. Called from worker threads; never twice at once for a tile. */
     int (*chunk)(void *ctx, const blz_chunk_task *task);
+    bool planes;   /* chunk() takes shuffle-lz4 chunks as byte planes */
 } blz_stream_hooks;
 
 int blz_sched_stream(const blz_cache *cache, const blz_selection *sel, const blz_plan *plan,

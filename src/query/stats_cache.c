@@ -48,7 +48,7 @@ static int no_strip(void *ctx, int32_t y0, int32_t rows)
 
 static int walk_chunks(void *ctx, blz_stats_acc *acc)
 {
-    static const blz_stream_hooks hooks = { no_strip, no_strip, fold_chunk };
+    static const blz_stream_hooks hooks = { no_strip, no_strip, fold_chunk, false };
     cache_feed *f = ctx;
     f->acc = acc;
     return blz_sched_stream(f->cache, &f->sel, &f->plan, &hooks, f);
