@@ -37,12 +37,18 @@ void blz_shuffle4(unsigned char *restrict dst, const unsigned char *restrict src
             dst[k * n + i] = src[4 * i + k];
 }
 
-void blz_unshuffle4(unsigned char *restrict dst, const unsigned char *restrict src, size_t n)
+void blz_unshuffle4_from(unsigned char *restrict dst, const unsigned char *restrict src,
+                         size_t n, size_t plane)
 {
     size_t blocks = n / BLOCK_VALUES;
     for (size_t b = 0; b < blocks; b++)
-        store_block(dst + 64 * b, 16, blz_unshuffle_block(src + 16 * b, n));
+        store_block(dst + 64 * b, 16, blz_unshuffle_block(src + 16 * b, plane));
     for (size_t i = blocks * BLOCK_VALUES; i < n; i++)
         for (size_t k = 0; k < 4; k++)
-            dst[4 * i + k] = src[k * n + i];
+            dst[4 * i + k] = src[k * plane + i];
+}
+
+void blz_unshuffle4(unsigned char *restrict dst, const unsigned char *restrict src, size_t n)
+{
+    blz_unshuffle4_from(dst, src, n, n);
 }

@@ -17,6 +17,11 @@ void blz_shuffle4(unsigned char *restrict dst, const unsigned char *restrict src
 /* The inverse: dst[4 * i + k] = src[k * n + i]. */
 void blz_unshuffle4(unsigned char *restrict dst, const unsigned char *restrict src, size_t n);
 
+/* The same for n values out of planes `plane` bytes apart (part of a larger chunk):
+ * dst[4 * i + k] = src[k * plane + i]. */
+void blz_unshuffle4_from(unsigned char *restrict dst, const unsigned char *restrict src,
+                         size_t n, size_t plane);
+
 /* A block of 16 values, 64 bytes, in four SSE2 registers (named, not an array: the
  * compiler keeps an array of registers in memory unless it unrolls every loop over it). */
 typedef struct blz_byte_block {

@@ -20,8 +20,10 @@
  * running state with Chan's formula; with NaN ignored they use Welford's update, as
  * each value has its own count. Fixed subtract/divide stages are applied to the values
  * as a block reads them (a variant of every folder per kind of references), so a
- * pipeline's reduction reads the cache once. The folds are compiled for AVX-512, AVX2
- * and the baseline, chosen at load time.
+ * pipeline's reduction reads the cache once. A shuffle-lz4 chunk may come as the byte
+ * planes LZ4 leaves; a block then puts its values together in registers as it reads
+ * them (another variant of every folder). The folds are compiled for AVX-512, AVX2 and
+ * the baseline, chosen at load time.
  */
 #include "query/accumulate.h"
 
@@ -130,12 +132,8 @@ planes_values(const block_ref *r, int64_t f, size_t n, float *staged)
         words16 v = __builtin_shufflevector(lo, hi, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
                                             13, 14, 15);
         memcpy(staged, &v, sizeof v);
-        return staged;
-    }
-    for (size_t i = 0; i < n; i++) {
-        uint32_t bits = (uint32_t)p[i] | (uint32_t)p[k + i] << 8 | (uint32_t)p[2 * k + i] << 16
-                        | (uint32_t)p[3 * k + i] << 24;
-        memcpy(&staged[i], &bits, sizeof bits);
+    } else {
+        blz_unshuffle4_from((unsigned char *)staged, p, n, k);
     }
     return staged;
 }
