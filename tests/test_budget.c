@@ -6,7 +6,8 @@
  * VmHWM with the RSS before the query. The growth must stay under the budget plus a
  * slack of 4 MiB for what the budget does not model (OpenMP worker stacks, malloc
  * arenas, page-table and fault-around granularity). Streaming, gathering and stats
- * are each checked, and the result is compared with an unbounded run.
+ * are each checked, on raw and on shuffle-lz4 chunks. A compressed cache's bands are
+ * planned from the pages its chunks take as stored.
  */
 #include <check.h>
 #include <stdio.h>
@@ -80,24 +81,38 @@ static int measure_in_child(const char *path, int op)
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* The plan of op under the budget, which must release bands behind it and fit. */
+static blz_plan plan_under_budget(blz_cache *c, int op)
+{
+    blz_reduce_options o = blz_reduce_defaults(op);
+    o.ram_budget = budget;
+    blz_plan plan;
+    ck_assert_int_eq(blz_reduce_plan(c, &o, &plan), BLZ_OK);
+    ck_assert_int_eq(plan.release_behind, 1);
+    ck_assert_uint_le(plan.total_bytes, budget);
+    return plan;
+}
+
+/* The stack of every test here, written with codec to path. */
+static void write_stack(const char *path, int codec)
+{
+    rf_stack s = rf_stack_make(T, SIDE, SIDE, 1, 4095, 0, 42);
+    ck_assert_int_eq(rf_write_cache(&s, path, 32, 64, 64, codec), BLZ_OK);
+    rf_stack_free(&s);
+}
+
+/* Streaming, gathering and stats stay under the budget, on raw and compressed chunks. */
 START_TEST(test_resident_memory_under_budget)
 {
+    static const int codecs[] = { BLZ_CODEC_RAW, BLZ_CODEC_SHUFFLE_LZ4 };
     char *dir = tu_tmpdir();
     char *path = tu_fmt("%s/big.blz", dir);
-    rf_stack s = rf_stack_make(T, SIDE, SIDE, 1, 4095, 0, 42);
-    ck_assert_int_eq(rf_write_cache(&s, path, 32, 64, 64, BLZ_CODEC_RAW), BLZ_OK);
-    rf_stack_free(&s);
+    write_stack(path, codecs[_i]);
     blz_cache *c = rf_open(path);
     const int ops[] = { BLZ_OP_MEAN, BLZ_OP_STD, BLZ_OP_MEDIAN, 0 };
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
-        if (ops[i]) {
-            blz_reduce_options o = blz_reduce_defaults(ops[i]);
-            o.ram_budget = budget;
-            blz_plan plan;
-            ck_assert_int_eq(blz_reduce_plan(c, &o, &plan), BLZ_OK);
-            ck_assert_int_eq(plan.release_behind, 1);
-            ck_assert_uint_le(plan.total_bytes, budget);
-        }
+        if (ops[i])
+            plan_under_budget(c, ops[i]);
         ck_assert_msg(measure_in_child(path, ops[i]) == 0,
                       "%s: resident memory grew past the budget (see stderr)",
                       ops[i] ? blz_op_name(ops[i]) : "stats");
@@ -109,12 +124,40 @@ START_TEST(test_resident_memory_under_budget)
 }
 END_TEST
 
+/* Bands are sized by the pages chunks take as stored: under the same budget, a
+ * compressed cache's bands hold more time blocks, and its whole selection maps no
+ * more than the file holds. */
+START_TEST(test_bands_by_stored_size)
+{
+    char *dir = tu_tmpdir();
+    char *raw_path = tu_fmt("%s/raw.blz", dir), *lz_path = tu_fmt("%s/lz.blz", dir);
+    write_stack(raw_path, BLZ_CODEC_RAW);
+    write_stack(lz_path, BLZ_CODEC_SHUFFLE_LZ4);
+    blz_cache *raw = rf_open(raw_path), *lz = rf_open(lz_path);
+    blz_plan raw_plan = plan_under_budget(raw, BLZ_OP_MEAN);
+    blz_plan lz_plan = plan_under_budget(lz, BLZ_OP_MEAN);
+    ck_assert_int_gt(lz_plan.band_blocks, raw_plan.band_blocks);
+    blz_reduce_options o = blz_reduce_defaults(BLZ_OP_MEAN);
+    blz_plan whole;
+    ck_assert_int_eq(blz_reduce_plan(lz, &o, &whole), BLZ_OK);
+    ck_assert_int_eq(whole.release_behind, 0);
+    ck_assert_uint_lt(whole.mapped_bytes, tu_file_size(lz_path));
+    blz_cache_close(raw);
+    blz_cache_close(lz);
+    tu_rmtree(dir);
+    free(raw_path);
+    free(lz_path);
+    free(dir);
+}
+END_TEST
+
 static Suite *budget_suite(void)
 {
     Suite *s = suite_create("budget");
     TCase *tc = tcase_create("vmhwm");
     tcase_set_timeout(tc, 600);
-    tcase_add_test(tc, test_resident_memory_under_budget);
+    tcase_add_loop_test(tc, test_resident_memory_under_budget, 0, 2);
+    tcase_add_test(tc, test_bands_by_stored_size);
     suite_add_tcase(s, tc);
     return s;
 }

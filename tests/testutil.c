@@ -172,6 +172,13 @@ bool tu_exists(const char *path)
     return stat(path, &st) == 0;
 }
 
+uint64_t tu_file_size(const char *path)
+{
+    struct stat st;
+    ck_assert_msg(stat(path, &st) == 0, "cannot stat %s", path);
+    return (uint64_t)st.st_size;
+}
+
 int tu_count_entries(const char *dir)
 {
     DIR *d = opendir(dir);

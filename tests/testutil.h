@@ -44,6 +44,8 @@ int tu_run_suite(struct Suite *suite);
 unsigned char *tu_slurp(const char *path, size_t *size);
 /* Whether a file exists. */
 bool tu_exists(const char *path);
+/* Size of a file in bytes; fails the running test when it cannot be stat'ed. */
+uint64_t tu_file_size(const char *path);
 /* Number of entries in a folder (excluding . and ..). */
 int tu_count_entries(const char *dir);
 

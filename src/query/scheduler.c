@@ -27,23 +27,6 @@ enum { PAGE_BYTES = 4096, MESSAGE_BYTES = 512 };
  * costs one prefetch call per time block and group. */
 static const size_t GATHER_TARGET_BYTES = (size_t)32 << 20;
 
-/* Bytes of mapping one chunk can occupy: chunks start on page boundaries. */
-static size_t chunk_span(const blz_layout *l)
-{
-    return (l->chunk_bytes + PAGE_BYTES - 1) / PAGE_BYTES * PAGE_BYTES;
-}
-
-static bool has_compressed_chunks(const blz_cache *cache)
-{
-    const blz_layout *l = blz_cache_layout(cache);
-    for (int64_t id = 0; id < l->chunks; id++) {
-        blz_chunk_entry e;
-        if (blz_cache_chunk_entry(cache, id, &e) == BLZ_OK && e.codec != BLZ_CODEC_RAW)
-            return true;
-    }
-    return false;
-}
-
 /* Saturating arithmetic for budget sums: an overflow means "too big", never a wrap. */
 static size_t sat_mul(size_t a, size_t b)
 {
@@ -57,6 +40,71 @@ static size_t sat_add(size_t a, size_t b)
     return blz_add_size(a, b, &r) ? r : SIZE_MAX;
 }
 
+static size_t page_round(uint64_t bytes)
+{
+    return (size_t)((bytes + PAGE_BYTES - 1) / PAGE_BYTES * PAGE_BYTES);
+}
+
+/* Bytes of mapping one chunk can occupy: chunks start on page boundaries. */
+static size_t chunk_span(const blz_layout *l)
+{
+    return page_round(l->chunk_bytes);
+}
+
+/* Bytes of mapping the stored chunks ids first .. end - 1 occupy. */
+static size_t stored_span(const blz_cache *cache, int64_t first, int64_t end)
+{
+    size_t bytes = 0;
+    for (int64_t id = first; id < end; id++) {
+        blz_chunk_entry e;
+        bytes = sat_add(bytes, blz_cache_chunk_entry(cache, id, &e) == BLZ_OK
+                                   ? page_round(e.stored_size)
+                                   : chunk_span(blz_cache_layout(cache)));
+    }
+    return bytes;
+}
+
+/* Bytes of mapping all the chunks of the selected time blocks occupy, as stored:
+ * compressed chunks take fewer pages than chunk_span(). */
+static size_t selection_span(const blz_cache *cache, const blz_selection *sel)
+{
+    const blz_layout *l = blz_cache_layout(cache);
+    size_t bytes = 0;
+    for (int64_t tb = blz_selection_next_block(sel, 0); tb <= sel->last_block;
+         tb = blz_selection_next_block(sel, tb + 1))
+        bytes = sat_add(bytes, stored_span(cache, blz_chunk_id(l, tb, 0, 0),
+                                           blz_chunk_id(l, tb + 1, 0, 0)));
+    return bytes;
+}
+
+/* The most bytes of mapping one selected time block of one strip of s tile rows
+ * occupies, as stored: what a band needs per time block. */
+static size_t strip_block_span(const blz_cache *cache, const blz_selection *sel, int32_t s)
+{
+    const blz_layout *l = blz_cache_layout(cache);
+    size_t most = 0;
+    for (int64_t tb = blz_selection_next_block(sel, 0); tb <= sel->last_block;
+         tb = blz_selection_next_block(sel, tb + 1))
+        for (int32_t ty = 0; ty < l->ny; ty += s) {
+            int32_t end = ty + s < l->ny ? ty + s : l->ny;
+            size_t bytes = stored_span(cache, blz_chunk_id(l, tb, ty, 0),
+                                       blz_chunk_id(l, tb, end, 0));
+            most = bytes > most ? bytes : most;
+        }
+    return most;
+}
+
+static bool has_compressed_chunks(const blz_cache *cache)
+{
+    const blz_layout *l = blz_cache_layout(cache);
+    for (int64_t id = 0; id < l->chunks; id++) {
+        blz_chunk_entry e;
+        if (blz_cache_chunk_entry(cache, id, &e) == BLZ_OK && e.codec != BLZ_CODEC_RAW)
+            return true;
+    }
+    return false;
+}
+
 static int budget_error(const blz_cache *cache, size_t budget, size_t minimum)
 {
     return blz_fail(BLZ_ERR_BUDGET,
@@ -67,17 +115,16 @@ static int budget_error(const blz_cache *cache, size_t budget, size_t minimum)
 }
 
 /* Largest strip of tile rows whose accumulators and one-block band fit. */
-static int plan_stream(const blz_cache *cache, const blz_layout *l, const blz_sched_needs *n,
-                       size_t fixed, blz_plan *p)
+static int plan_stream(const blz_cache *cache, const blz_selection *sel, const blz_layout *l,
+                       const blz_sched_needs *n, size_t fixed, blz_plan *p)
 {
-    size_t span = chunk_span(l);
     size_t row_bytes = sat_mul(sat_mul((size_t)l->width, (size_t)l->channels),
                                n->accum_per_value);
     size_t minimum = SIZE_MAX;
     for (int32_t s = l->ny; s >= 1; s--) {
         int64_t rows = (int64_t)s * l->th < l->height ? (int64_t)s * l->th : l->height;
         size_t accum = sat_mul((size_t)rows, row_bytes);
-        size_t unit = sat_mul((size_t)s * (size_t)l->nx, span);
+        size_t unit = strip_block_span(cache, sel, s);
         size_t need = sat_add(sat_add(fixed, accum), unit);
         minimum = need;
         if (need > n->budget)
@@ -200,11 +247,12 @@ int blz_sched_plan(const blz_cache *cache, const blz_selection *sel,
     plan->scratch_bytes = sat_mul((size_t)plan->threads, needs->scratch_per_thread);
     size_t fixed = sat_add(sat_add(plan->result_bytes, plan->decode_bytes), plan->scratch_bytes);
     int st = needs->gather ? plan_gather(cache, l, needs, fixed, plan)
-                           : plan_stream(cache, l, needs, fixed, plan);
+                           : plan_stream(cache, sel, l, needs, fixed, plan);
     if (st != BLZ_OK)
         return st;
-    size_t whole = sat_mul(sat_mul((size_t)plan->time_blocks, (size_t)l->ny * (size_t)l->nx),
-                           chunk_span(l));
+    size_t whole = selection_span(cache, sel);
+    if (plan->band_bytes > whole)
+        plan->band_bytes = whole;
     size_t room = needs->budget - fixed - plan->accum_bytes - plan->gather_bytes;
     plan->release_behind = whole > room;
     plan->mapped_bytes = plan->release_behind ? plan->band_bytes : whole;
