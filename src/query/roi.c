@@ -1,18 +1,20 @@
 /*
  * roi.c - ROI traces of the processed frames: rectangles and even-odd polygons turned
- * into pixel lists (row by row) over the ROIs' bounding region, then per output frame
+ * into runs of pixels along rows over the ROIs' bounding region, then per output frame
  * the mean, median, min, max or sum of each ROI's non-NaN values, all ROIs in one
  * pass. Sums, counts and extremes are accumulated per frame strip by strip, so the
  * region may be cut into strips; the median needs all of a frame's ROI values at once,
  * so asking for it makes the region a single strip.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "blitz/pipeline.h"
 #include "cache/reader.h"
 #include "core/error_internal.h"
+#include "core/hot_kernel.h"
 #include "query/framewalk.h"
 #include "query/select.h"
 #include "query/stages.h"
@@ -98,12 +100,19 @@ static bool inside_polygon(const blz_roi *roi, double px, double py)
     return inside;
 }
 
+/* A run of a ROI's pixels along one row: columns x0 .. x1 - 1 of row y, both
+ * relative to the region's corner. */
+typedef struct roi_span {
+    int32_t y, x0, x1;
+} roi_span;
+
 typedef struct roi_run {
     const blz_stages *st;
     blz_region region;
     int nrois, nstats;
     const int *stats;
-    size_t **pixels;    /* per ROI: region-relative pixel indices */
+    roi_span **spans;   /* per ROI: its pixels as row runs, rows in order */
+    size_t *nspans;
     size_t *npixels;
     float *scratch;     /* median: the largest ROI's values */
     uint32_t *counts;
@@ -112,27 +121,43 @@ typedef struct roi_run {
     double *out;
 } roi_run;
 
-static int roi_pixels(roi_run *run, const blz_roi *roi, int r, const int32_t box[4])
+/* Whether pixel (x, y) of the ROI (cache rows, offset to whole-frame rows) is in it. */
+static bool roi_holds(const blz_roi *roi, int32_t x, int32_t y, int32_t offset)
 {
-    size_t cap = (size_t)(box[2] - box[0]) * (size_t)(box[3] - box[1]);
-    run->pixels[r] = malloc((cap ? cap : 1) * sizeof(size_t));
-    if (!run->pixels[r])
+    return roi->kind == BLZ_ROI_RECT || inside_polygon(roi, x + 0.5, y + offset + 0.5);
+}
+
+/* ROI r's pixels inside box as row runs. */
+static int roi_spans(roi_run *run, const blz_roi *roi, int r, const int32_t box[4])
+{
+    size_t rows = box[3] > box[1] ? (size_t)(box[3] - box[1]) : 0;
+    size_t per_row = roi->kind == BLZ_ROI_RECT ? 1 : (size_t)(box[2] - box[0]) / 2 + 1;
+    run->spans[r] = malloc((rows ? rows * per_row : 1) * sizeof **run->spans);
+    if (!run->spans[r])
         return blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for ROI %d", run->st->path, r + 1);
-    size_t n = 0;
+    size_t n = 0, pixels = 0;
     int32_t offset = roi->whole_frame ? run->st->cache->row_offset : 0;
     for (int32_t y = box[1]; y < box[3]; y++)
-        for (int32_t x = box[0]; x < box[2]; x++)
-            if (roi->kind == BLZ_ROI_RECT || inside_polygon(roi, x + 0.5, y + offset + 0.5))
-                run->pixels[r][n++] = (size_t)(y - run->region.y0) * (size_t)run->region.w
-                                      + (size_t)(x - run->region.x0);
-    run->npixels[r] = n;
-    if (n == 0 && !roi->whole_frame)
+        for (int32_t x = box[0]; x < box[2]; x++) {
+            if (!roi_holds(roi, x, y, offset))
+                continue;
+            int32_t ry = y - run->region.y0, rx = x - run->region.x0;
+            roi_span *last = n ? &run->spans[r][n - 1] : NULL;
+            if (last && last->y == ry && last->x1 == rx)
+                last->x1++;
+            else
+                run->spans[r][n++] = (roi_span){ ry, rx, rx + 1 };
+            pixels++;
+        }
+    run->nspans[r] = n;
+    run->npixels[r] = pixels;
+    if (pixels == 0 && !roi->whole_frame)
         return blz_fail(BLZ_ERR_INVALID, "%s: ROI %d holds no pixel centre", run->st->path,
                         r + 1);
     return BLZ_OK;
 }
 
-/* Bounding region of all ROIs, then each ROI's pixel list. */
+/* Bounding region of all ROIs, then each ROI's row runs. */
 static int build_masks(roi_run *run, const blz_roi *rois)
 {
     int32_t all[4] = { INT32_MAX, INT32_MAX, 0, 0 }, (*boxes)[4] = calloc((size_t)run->nrois,
@@ -151,7 +176,7 @@ static int build_masks(roi_run *run, const blz_roi *rois)
         rc = blz_fail(BLZ_ERR_INVALID, "%s: no ROI reaches these rows", run->st->path);
     run->region = (blz_region){ all[0], all[1], all[2] - all[0], all[3] - all[1] };
     for (int r = 0; rc == BLZ_OK && r < run->nrois; r++)
-        rc = roi_pixels(run, &rois[r], r, boxes[r]);
+        rc = roi_spans(run, &rois[r], r, boxes[r]);
     free(boxes);
     return rc;
 }
@@ -161,28 +186,94 @@ static double *partial_of(const roi_run *run, int64_t n, int r)
     return run->partial + ((size_t)n * (size_t)run->nrois + (size_t)r) * 4;
 }
 
-/* Fold ROI r's values in this strip (rows y0..y0+rows-1 of the frame) into acc. */
+/* Values of a run folded side by side, each lane with its own sums or extremes (16
+ * floats: one AVX-512 register, two AVX2 ones). */
+enum { LANES = 16 };
+
+/* Sum and count of the non-NaN values of v[0 .. m-1] into lanes 0 .. m-1. NaN is told
+ * by its bits and zeroed by a mask: a comparison of floats that selects values is
+ * control flow to GCC under the default trapping-math rules, and keeps the loop scalar. */
+static inline __attribute__((always_inline)) void
+lane_sums(const float *v, size_t m, double *sum, uint64_t *count)
+{
+#pragma omp simd
+    for (size_t k = 0; k < m; k++) {
+        uint32_t bits;
+        memcpy(&bits, &v[k], sizeof bits);
+        bool ok = (bits & 0x7fffffffu) <= 0x7f800000u;
+        bits &= ok ? ~0u : 0u;
+        float x;
+        memcpy(&x, &bits, sizeof x);
+        sum[k] += x;
+        count[k] += ok;
+    }
+}
+
+/* Smallest and largest of v[0 .. m-1] into lanes 0 .. m-1 (NaN never replaces one). */
+static inline __attribute__((always_inline)) void
+lane_extremes(const float *v, size_t m, float *lo, float *hi)
+{
+#pragma omp simd
+    for (size_t k = 0; k < m; k++) {
+        lo[k] = v[k] < lo[k] ? v[k] : lo[k];
+        hi[k] = v[k] > hi[k] ? v[k] : hi[k];
+    }
+}
+
+/* Fold n contiguous values into acc (sum, count, min, max of the non-NaN ones). The run
+ * is folded in lanes, which are then added to acc in lane order: the result depends on
+ * the run alone, not on how the region is cut into strips. */
+HOT_KERNEL static void fold_run(const float *v, size_t n, double *acc)
+{
+    double sum[LANES] = { 0 };
+    uint64_t count[LANES] = { 0 };
+    float lo[LANES], hi[LANES];
+    for (size_t k = 0; k < LANES; k++) {
+        lo[k] = INFINITY;
+        hi[k] = -INFINITY;
+    }
+    size_t i = 0;
+    for (; i + LANES <= n; i += LANES)   /* a constant count: the lanes stay in registers */
+        lane_sums(v + i, LANES, sum, count);
+    lane_sums(v + i, n - i, sum, count);
+    for (i = 0; i + LANES <= n; i += LANES)
+        lane_extremes(v + i, LANES, lo, hi);
+    lane_extremes(v + i, n - i, lo, hi);
+    for (size_t k = 0; k < LANES; k++) {
+        acc[0] += sum[k];
+        acc[1] += (double)count[k];
+        acc[2] = lo[k] < acc[2] ? lo[k] : acc[2];
+        acc[3] = hi[k] > acc[3] ? hi[k] : acc[3];
+    }
+}
+
+/* The non-NaN values of v[0 .. n-1] appended to kept; returns how many. */
+static size_t keep_values(const float *v, size_t n, float *kept)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isnan(v[i]))
+            kept[k++] = v[i];
+    return k;
+}
+
+/* Fold ROI r's values in this strip (rows y0..y0+rows-1 of the frame) into acc; with a
+ * median asked for, also gather them into the scratch (returns how many). */
 static size_t fold_strip(const roi_run *run, int r, const float *values, int32_t y0,
                          int32_t rows, double *acc)
 {
     size_t C = (size_t)run->st->layout->channels, kept = 0;
-    size_t first = (size_t)(y0 - run->region.y0) * (size_t)run->region.w;
-    size_t end = first + (size_t)rows * (size_t)run->region.w;
-    for (size_t i = 0; i < run->npixels[r]; i++) {
-        size_t px = run->pixels[r][i];
-        if (px < first || px >= end)
+    int32_t first = y0 - run->region.y0, end = first + rows;
+    for (size_t i = 0; i < run->nspans[r]; i++) {
+        const roi_span *sp = &run->spans[r][i];
+        if (sp->y < first || sp->y >= end)
             continue;
-        for (size_t c = 0; c < C; c++) {
-            float v = values[(px - first) * C + c];
-            if (isnan(v))
-                continue;
-            acc[0] += v;
-            acc[1] += 1;
-            acc[2] = v < acc[2] ? v : acc[2];
-            acc[3] = v > acc[3] ? v : acc[3];
-            if (run->median)
-                run->scratch[kept++] = v;
-        }
+        const float *v = values + ((size_t)(sp->y - first) * (size_t)run->region.w
+                                   + (size_t)sp->x0) * C;
+        size_t n = (size_t)(sp->x1 - sp->x0) * C;
+        fold_run(v, n, acc);
+        if (run->median)
+            kept += keep_values(v, n, run->scratch + kept);
     }
     return kept;
 }
@@ -223,9 +314,10 @@ static int roi_sink(void *ctx, int64_t n, int32_t y0, int32_t rows, const float 
 
 static void roi_run_free(roi_run *run)
 {
-    for (int r = 0; run->pixels && r < run->nrois; r++)
-        free(run->pixels[r]);
-    free(run->pixels);
+    for (int r = 0; run->spans && r < run->nrois; r++)
+        free(run->spans[r]);
+    free(run->spans);
+    free(run->nspans);
     free(run->npixels);
     free(run->scratch);
     free(run->counts);
@@ -245,10 +337,11 @@ static int check_stats(const int *stats, int nstats, int nrois, const char *path
 
 static int run_rois(roi_run *run, const blz_roi *rois, const blz_run_options *o)
 {
-    run->pixels = calloc((size_t)run->nrois, sizeof *run->pixels);
+    run->spans = calloc((size_t)run->nrois, sizeof *run->spans);
+    run->nspans = calloc((size_t)run->nrois, sizeof *run->nspans);
     run->npixels = calloc((size_t)run->nrois, sizeof *run->npixels);
     run->counts = malloc(BLZ_SELECT_COUNTS * sizeof *run->counts);
-    if (!run->pixels || !run->npixels || !run->counts)
+    if (!run->spans || !run->nspans || !run->npixels || !run->counts)
         return blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for ROIs", run->st->path);
     int rc = build_masks(run, rois);
     if (rc != BLZ_OK)
@@ -256,7 +349,7 @@ static int run_rois(roi_run *run, const blz_roi *rois, const blz_run_options *o)
     size_t largest = 0, held = 0;
     for (int r = 0; r < run->nrois; r++) {
         largest = run->npixels[r] > largest ? run->npixels[r] : largest;
-        held += run->npixels[r] * sizeof(size_t);
+        held += run->nspans[r] * sizeof(roi_span);
     }
     size_t scratch_values = run->median ? largest * (size_t)run->st->layout->channels : 1;
     size_t partial_values = (size_t)run->st->geom.outputs * (size_t)run->nrois * 4;
