@@ -125,8 +125,8 @@ START_TEST(test_resident_memory_under_budget)
 END_TEST
 
 /* Bands are sized by the pages chunks take as stored: under the same budget, a
- * compressed cache's bands hold more time blocks, and its whole selection maps no
- * more than the file holds. */
+ * compressed cache's bands hold more time blocks (streaming and gathering), and its
+ * whole selection maps no more than the file holds. */
 START_TEST(test_bands_by_stored_size)
 {
     char *dir = tu_tmpdir();
@@ -137,6 +137,11 @@ START_TEST(test_bands_by_stored_size)
     blz_plan raw_plan = plan_under_budget(raw, BLZ_OP_MEAN);
     blz_plan lz_plan = plan_under_budget(lz, BLZ_OP_MEAN);
     ck_assert_int_gt(lz_plan.band_blocks, raw_plan.band_blocks);
+    /* gathering: a band's bytes are less than its chunks would take decoded */
+    blz_plan gather = plan_under_budget(lz, BLZ_OP_MEDIAN);
+    size_t decoded = (size_t)gather.band_blocks * (size_t)gather.group_tiles
+                     * blz_cache_layout(lz)->chunk_bytes;
+    ck_assert_uint_lt(gather.band_bytes, decoded);
     blz_reduce_options o = blz_reduce_defaults(BLZ_OP_MEAN);
     blz_plan whole;
     ck_assert_int_eq(blz_reduce_plan(lz, &o, &whole), BLZ_OK);

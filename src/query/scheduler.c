@@ -77,20 +77,25 @@ static size_t selection_span(const blz_cache *cache, const blz_selection *sel)
     return bytes;
 }
 
-/* The most bytes of mapping one selected time block of one strip of s tile rows
- * occupies, as stored: what a band needs per time block. */
-static size_t strip_block_span(const blz_cache *cache, const blz_selection *sel, int32_t s)
+/* The most bytes of mapping one selected time block of a group of tiles occupies, as
+ * stored: what a band needs per time block. Groups are rows tile rows by cols tile
+ * columns (a strip: all columns; a gather group: one tile row). */
+static size_t group_block_span(const blz_cache *cache, const blz_selection *sel,
+                               int32_t rows, int32_t cols)
 {
     const blz_layout *l = blz_cache_layout(cache);
     size_t most = 0;
     for (int64_t tb = blz_selection_next_block(sel, 0); tb <= sel->last_block;
          tb = blz_selection_next_block(sel, tb + 1))
-        for (int32_t ty = 0; ty < l->ny; ty += s) {
-            int32_t end = ty + s < l->ny ? ty + s : l->ny;
-            size_t bytes = stored_span(cache, blz_chunk_id(l, tb, ty, 0),
-                                       blz_chunk_id(l, tb, end, 0));
-            most = bytes > most ? bytes : most;
-        }
+        for (int32_t ty0 = 0; ty0 < l->ny; ty0 += rows)
+            for (int32_t tx0 = 0; tx0 < l->nx; tx0 += cols) {
+                int32_t tx1 = tx0 + cols < l->nx ? tx0 + cols : l->nx;
+                size_t bytes = 0;
+                for (int32_t ty = ty0; ty < ty0 + rows && ty < l->ny; ty++)
+                    bytes = sat_add(bytes, stored_span(cache, blz_chunk_id(l, tb, ty, tx0),
+                                                       blz_chunk_id(l, tb, ty, tx1)));
+                most = bytes > most ? bytes : most;
+            }
     return most;
 }
 
@@ -124,7 +129,7 @@ static int plan_stream(const blz_cache *cache, const blz_selection *sel, const b
     for (int32_t s = l->ny; s >= 1; s--) {
         int64_t rows = (int64_t)s * l->th < l->height ? (int64_t)s * l->th : l->height;
         size_t accum = sat_mul((size_t)rows, row_bytes);
-        size_t unit = strip_block_span(cache, sel, s);
+        size_t unit = group_block_span(cache, sel, s, l->nx);
         size_t need = sat_add(sat_add(fixed, accum), unit);
         minimum = need;
         if (need > n->budget)
@@ -188,8 +193,8 @@ static bool plan_slices(const blz_layout *l, const blz_sched_needs *n, size_t fi
 /* Gather groups: whole tiles when a tile's rows fit in half of what is left (no more
  * tiles than GATHER_TARGET_BYTES hold, at least one), else as many rows of one tile as
  * fit (whole pages of the chunk's frames when possible). */
-static int plan_gather(const blz_cache *cache, const blz_layout *l, const blz_sched_needs *n,
-                       size_t fixed, blz_plan *p)
+static int plan_gather(const blz_cache *cache, const blz_selection *sel, const blz_layout *l,
+                       const blz_sched_needs *n, size_t fixed, blz_plan *p)
 {
     size_t span = chunk_span(l);
     size_t row_tile = sat_mul(sat_mul((size_t)l->tw * (size_t)l->channels, sizeof(float)),
@@ -223,7 +228,7 @@ static int plan_gather(const blz_cache *cache, const blz_layout *l, const blz_sc
     p->group_rows = rows;
     p->group_tiles = (int32_t)tiles;
     p->gather_bytes = (size_t)rows * tiles * row_tile;
-    size_t unit = tiles * span;
+    size_t unit = group_block_span(cache, sel, 1, (int32_t)tiles);
     int64_t blocks = (int64_t)((avail - p->gather_bytes) / unit);
     p->band_blocks = blocks < p->time_blocks ? blocks : p->time_blocks;
     p->band_bytes = (size_t)p->band_blocks * unit;
@@ -246,7 +251,7 @@ int blz_sched_plan(const blz_cache *cache, const blz_selection *sel,
                              ? sat_mul((size_t)plan->threads, blz_chunk_buf_bytes(cache)) : 0;
     plan->scratch_bytes = sat_mul((size_t)plan->threads, needs->scratch_per_thread);
     size_t fixed = sat_add(sat_add(plan->result_bytes, plan->decode_bytes), plan->scratch_bytes);
-    int st = needs->gather ? plan_gather(cache, l, needs, fixed, plan)
+    int st = needs->gather ? plan_gather(cache, sel, l, needs, fixed, plan)
                            : plan_stream(cache, sel, l, needs, fixed, plan);
     if (st != BLZ_OK)
         return st;
