@@ -131,7 +131,7 @@ static void check_against_stages(const fixture *f, const blz_pipeline_plan *plan
         if (p->role < BLZ_PASS_STATS_FIGURES)
             continue;
         int32_t rows = -1;
-        blz_walk_options w = { .budget = p->walk_bytes, .threads = 2 };
+        blz_walk_options w = { .budget = p->walk_bytes, .threads = p->threads };
         ck_assert_int_eq(blz_frame_walk_rows(&st, &region, &w, &rows), BLZ_OK);
         ck_assert_int_eq(rows, p->strip_rows);
         w.budget--;

@@ -369,11 +369,7 @@ START_TEST(test_small_budget_same_result)
         free(want);
         free(got);
     }
-    blz_cache_close(c);
-    rf_stack_free(&s);
-    tu_rmtree(dir);
-    free(path);
-    free(dir);
+    rf_finish(c, &s, dir, path);
 }
 END_TEST
 
@@ -392,11 +388,7 @@ START_TEST(test_budget_too_small)
     o.op = BLZ_OP_MEDIAN;
     ck_assert_int_eq(blz_reduce(c, &o, out), BLZ_ERR_BUDGET);
     free(out);
-    blz_cache_close(c);
-    rf_stack_free(&s);
-    tu_rmtree(dir);
-    free(path);
-    free(dir);
+    rf_finish(c, &s, dir, path);
 }
 END_TEST
 
@@ -418,11 +410,7 @@ START_TEST(test_bad_ranges)
         ck_assert_int_eq(blz_reduce(c, &o, out), want[i]);
         ck_assert_ptr_nonnull(strstr(blz_errmsg(), path));
     }
-    blz_cache_close(c);
-    rf_stack_free(&s);
-    tu_rmtree(dir);
-    free(path);
-    free(dir);
+    rf_finish(c, &s, dir, path);
 }
 END_TEST
 

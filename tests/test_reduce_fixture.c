@@ -81,3 +81,12 @@ blz_cache *rf_open(const char *path)
     ck_assert_msg(st == BLZ_OK, "open %s: %s", path, blz_errmsg());
     return c;
 }
+
+void rf_finish(blz_cache *c, rf_stack *s, char *dir, char *path)
+{
+    blz_cache_close(c);
+    rf_stack_free(s);
+    tu_rmtree(dir);
+    free(path);
+    free(dir);
+}

@@ -36,4 +36,8 @@ double *rf_load(const char *path, size_t n);
 /* Open a cache (aborting the test on failure). */
 blz_cache *rf_open(const char *path);
 
+/* The end of a test on one cache: close it, free the stack, remove the test's folder
+ * and free its path and the cache's. */
+void rf_finish(blz_cache *c, rf_stack *s, char *dir, char *path);
+
 #endif

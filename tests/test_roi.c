@@ -7,7 +7,8 @@
  * statistic in one pass. numpy builds the masks independently (an even-odd test with
  * a vertical ray instead of the library's horizontal one) and reduces each ROI's
  * non-NaN values per frame: sums and means must match to 1e-12, min, max and median
- * exactly. Malformed ROIs are refused with BLZ_ERR_INVALID.
+ * exactly. Malformed ROIs are refused with BLZ_ERR_INVALID. On a frame big enough for
+ * its runs to be folded in parallel, 1 and 2 threads give the same bits.
  */
 #include <check.h>
 #include <math.h>
@@ -125,6 +126,40 @@ START_TEST(test_roi_rgb)
 }
 END_TEST
 
+/* A frame big enough for the runs to be folded in parallel (W x H >= 65536 values), of
+ * floats spread over 40 binades (so that double sums round, and a change in their
+ * order shows) with NaN: the traces on 1 and 2 threads are the same bits. */
+START_TEST(test_roi_threads_alike)
+{
+    enum { BT = 6, BH = 300, BW = 256, BSTATS = 5 };
+    static const double wedge[] = { 3.5, 2, 250, 40, 120, 297.5 };
+    const blz_roi big[2] = {
+        { .kind = BLZ_ROI_RECT, .x = 1, .y = 2, .w = 250, .h = 290 },
+        { .kind = BLZ_ROI_POLYGON, .npoints = 3, .points = wedge },
+    };
+    const int all[BSTATS] = { BLZ_ROI_MEAN, BLZ_ROI_MIN, BLZ_ROI_MAX, BLZ_ROI_SUM,
+                              BLZ_ROI_COUNT };
+    char *dir = tu_tmpdir();
+    char *path = tu_fmt("%s/big.blz", dir);
+    rf_stack s = rf_stack_make(BT, BH, BW, 1, 0, 97, 11);
+    for (size_t i = 0; i < (size_t)BT * BH * BW; i++)
+        s.values[i] = ldexpf(s.values[i], (int)(i * 2654435761u % 41) - 20);
+    ck_assert_int_eq(rf_write_cache(&s, path, 4, 64, 64, BLZ_CODEC_RAW), BLZ_OK);
+    blz_cache *c = rf_open(path);
+    blz_pipeline p = blz_pipeline_defaults();
+    double traces[2][BT * 2 * BSTATS];
+    for (int t = 0; t < 2; t++) {
+        blz_run_options run = blz_run_defaults();
+        run.threads = t + 1;
+        ck_assert_msg(blz_pipeline_roi(c, &p, &run, big, 2, all, BSTATS, traces[t]) == BLZ_OK,
+                      "%s", blz_errmsg());
+    }
+    ck_assert_mem_eq(traces[0], traces[1], sizeof traces[0]);
+    ck_assert(traces[0][0] == traces[0][0] && traces[0][4] > 60000);  /* mean, count */
+    rf_finish(c, &s, dir, path);
+}
+END_TEST
+
 static int roi_status(const blz_cache *c, const blz_roi *roi, int stat)
 {
     blz_pipeline p = blz_pipeline_defaults();
@@ -171,6 +206,7 @@ static Suite *roi_suite(void)
     tcase_add_test(tc, test_roi_gray);
     tcase_add_test(tc, test_roi_rgb);
     tcase_add_test(tc, test_bad_rois);
+    tcase_add_test(tc, test_roi_threads_alike);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -10,10 +10,7 @@
 
 #include "core/checked.h"
 #include "core/error_internal.h"
-
-/* Strips with fewer values than this are processed by one thread: a parallel region
- * per frame costs more than it saves on small frames. */
-enum { PARALLEL_VALUES = 1 << 16 };
+#include "query/workers.h"
 
 /* One strip's buffers and state. */
 typedef struct strip {
@@ -25,7 +22,7 @@ typedef struct strip {
     float *ring;                /* sliding: the last WINDOW input frames */
     float *out;                 /* the output frame's strip */
     blz_stage_windows win;
-    blz_chunk_buf *buf;
+    blz_decode_buffers bufs;    /* one per thread, for compressed chunks */
     int threads;
 } strip;
 
@@ -37,17 +34,27 @@ static size_t bytes_per_value(const blz_stages *st)
     return bytes;
 }
 
-size_t blz_frame_walk_bytes(const blz_stages *st, int32_t width, int32_t rows)
+int blz_frame_walk_threads(const blz_walk_options *o)
 {
-    return blz_chunk_buf_bytes(st->cache) + st->layout->chunk_bytes
+    return o->threads > 0 ? o->threads : omp_get_max_threads();
+}
+
+/* Per reading thread: a decode buffer and a mapped chunk. */
+static size_t per_thread_bytes(const blz_stages *st)
+{
+    return blz_chunk_buf_bytes(st->cache) + st->layout->chunk_bytes;
+}
+
+size_t blz_frame_walk_bytes(const blz_stages *st, int32_t width, int32_t rows, int threads)
+{
+    return (size_t)threads * per_thread_bytes(st)
            + (size_t)rows * (size_t)width * (size_t)st->layout->channels * bytes_per_value(st);
 }
 
 int blz_frame_walk_rows(const blz_stages *st, const blz_region *region,
                         const blz_walk_options *o, int32_t *rows)
 {
-    const blz_cache *cache = st->cache;
-    size_t fixed = blz_chunk_buf_bytes(cache) + st->layout->chunk_bytes;
+    size_t fixed = (size_t)blz_frame_walk_threads(o) * per_thread_bytes(st);
     size_t row_bytes;
     *rows = 0;
     if (!blz_mul3_size((size_t)region->w * (size_t)st->layout->channels, bytes_per_value(st), 1,
@@ -70,27 +77,30 @@ static void strip_free(strip *s)
     free(s->ring);
     free(s->out);
     blz_stage_windows_free(&s->win);
-    blz_chunk_buf_free(s->buf);
+    blz_decode_buffers_free(&s->bufs);
 }
 
 /* Buffers for strips of up to rows rows, allocated once for the whole walk. */
-static int strip_alloc(strip *s, const blz_stages *st, const blz_region *region, int32_t rows)
+static int strip_alloc(strip *s, const blz_stages *st, const blz_region *region, int32_t rows,
+                       int threads)
 {
     memset(s, 0, sizeof *s);
     s->st = st;
     s->region = region;
+    s->threads = threads;
     s->row_values = (size_t)region->w * (size_t)st->layout->channels;
     s->values = (size_t)rows * s->row_values;
     s->block = malloc((size_t)st->layout->ct * s->values * sizeof(float));
     s->out = malloc(s->values * sizeof(float));
-    s->buf = blz_chunk_buf_alloc(st->cache);
-    int ok = s->block && s->out && s->buf;
+    int ok = s->block && s->out;
     if (ok && st->sliding) {
         s->ring = malloc((size_t)st->geom.window * s->values * sizeof(float));
         ok = s->ring != NULL;
     }
     int rc = ok ? BLZ_OK : blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for a strip of %d rows",
                                     st->path, rows);
+    if (rc == BLZ_OK)
+        rc = blz_decode_buffers_alloc(st->cache, threads, &s->bufs);
     if (rc == BLZ_OK && st->sliding)
         rc = blz_stage_windows_init(&s->win, st, s->values);
     if (rc != BLZ_OK)
@@ -98,14 +108,16 @@ static int strip_alloc(strip *s, const blz_stages *st, const blz_region *region,
     return rc;
 }
 
-/* Copy the strip's part of chunk (tb, ty, tx) for the count selected frames from first. */
-static int read_tile(strip *s, int64_t tb, int32_t ty, int32_t tx, int64_t first, int64_t count)
+/* Copy the strip's part of chunk (tb, ty, tx) for the count selected frames from first
+ * (on any thread: each tile has its own part of the block). */
+static int read_tile(const strip *s, int64_t tb, int32_t ty, int32_t tx, int64_t first,
+                     int64_t count)
 {
     const blz_layout *l = s->st->layout;
     const blz_region *r = s->region;
     int64_t id = blz_chunk_id(l, tb, ty, tx);
     const float *vals;
-    int rc = blz_cache_chunk(s->st->cache, id, s->buf, &vals);
+    int rc = blz_cache_chunk(s->st->cache, id, blz_decode_buffers_mine(&s->bufs), &vals);
     if (rc != BLZ_OK)
         return rc;
     int32_t ya = ty * l->th > s->y0 ? ty * l->th : s->y0;
@@ -127,17 +139,31 @@ static int read_tile(strip *s, int64_t tb, int32_t ty, int32_t tx, int64_t first
     return BLZ_OK;
 }
 
-static int read_block(strip *s, int64_t tb, int64_t first, int64_t count)
+/* The tiles of one time block a strip reads: rows x cols tiles from (ty0, tx0). */
+typedef struct block_read {
+    const strip *s;
+    int64_t tb, first, count;
+    int32_t ty0, tx0, cols;
+} block_read;
+
+static int read_item(const void *ctx, int64_t i)
+{
+    const block_read *b = ctx;
+    return read_tile(b->s, b->tb, b->ty0 + (int32_t)(i / b->cols), b->tx0 + (int32_t)(i % b->cols),
+                     b->first, b->count);
+}
+
+/* The strip's part of time block tb, its tiles read in parallel when the strip is big
+ * enough to pay for a parallel region. */
+static int read_block(const strip *s, int64_t tb, int64_t first, int64_t count)
 {
     const blz_layout *l = s->st->layout;
     const blz_region *r = s->region;
-    for (int32_t ty = s->y0 / l->th; ty <= (s->y0 + s->rows - 1) / l->th; ty++)
-        for (int32_t tx = r->x0 / l->tw; tx <= (r->x0 + r->w - 1) / l->tw; tx++) {
-            int rc = read_tile(s, tb, ty, tx, first, count);
-            if (rc != BLZ_OK)
-                return rc;
-        }
-    return BLZ_OK;
+    int32_t ty0 = s->y0 / l->th, ty1 = (s->y0 + s->rows - 1) / l->th + 1;
+    int32_t tx0 = r->x0 / l->tw, tx1 = (r->x0 + r->w - 1) / l->tw + 1;
+    block_read b = { s, tb, first, count, ty0, tx0, tx1 - tx0 };
+    int threads = s->values >= BLZ_PARALLEL_VALUES ? s->threads : 1;
+    return blz_run_items(threads, (int64_t)(ty1 - ty0) * b.cols, read_item, &b);
 }
 
 /* Reference index of strip row r's first value. */
@@ -154,7 +180,7 @@ static int fixed_frame(strip *s, const float *x, int64_t i, blz_frame_sink sink,
 {
     if (blz_stages_identity(s->st))
         return sink(ctx, i, s->y0, s->rows, x);
-#pragma omp parallel for num_threads(s->threads) if (s->values >= PARALLEL_VALUES)
+#pragma omp parallel for num_threads(s->threads) if (s->values >= BLZ_PARALLEL_VALUES)
     for (int32_t r = 0; r < s->rows; r++) {
         size_t at = (size_t)r * s->row_values;
         blz_stages_apply_rows(s->st, s->out + at, x + at, 1, s->row_values, 0, ref_of_row(s, r),
@@ -174,7 +200,7 @@ static int sliding_frame(strip *s, const float *x, int64_t i, blz_frame_sink sin
     const float *shown = emits ? s->ring + (size_t)(g->first_output + n) % W * s->values : NULL;
     const float *leaving = emits ? s->ring + (size_t)(g->first_start + n) % W * s->values : NULL;
     memcpy(s->ring + (size_t)i % W * s->values, x, s->values * sizeof(float));
-#pragma omp parallel for num_threads(s->threads) if (s->values >= PARALLEL_VALUES)
+#pragma omp parallel for num_threads(s->threads) if (s->values >= BLZ_PARALLEL_VALUES)
     for (int32_t r = 0; r < s->rows; r++) {
         size_t ref = ref_of_row(s, r);
         for (size_t c = 0; c < s->row_values; c++) {
@@ -215,10 +241,9 @@ int blz_frame_walk(const blz_stages *st, const blz_region *region,
     int rc = blz_frame_walk_rows(st, region, o, &rows);
     strip s;
     if (rc == BLZ_OK)
-        rc = strip_alloc(&s, st, region, rows);
+        rc = strip_alloc(&s, st, region, rows, blz_frame_walk_threads(o));
     if (rc != BLZ_OK)
         return rc;
-    s.threads = o->threads > 0 ? o->threads : omp_get_max_threads();
     for (int32_t y0 = region->y0; rc == BLZ_OK && y0 < region->y0 + region->h; y0 += rows) {
         s.y0 = y0;
         s.rows = region->y0 + region->h - y0 < rows ? region->y0 + region->h - y0 : rows;

@@ -5,7 +5,8 @@
  *
  * The region is cut into strips of rows that fit the budget. For each strip the
  * selected frames are read time block by time block (each chunk decoded once per
- * strip, its mapped pages released after the copy) into a block buffer, and every
+ * strip, its mapped pages released after the copy; the tiles of a big strip read in
+ * parallel) into a block buffer, and every
  * frame is pushed through the stages in order. With sliding references the strip
  * keeps a ring of the last WINDOW input frames and the window state of each of its
  * values; output frame n is handed over as soon as its window is complete. Memory per
@@ -22,6 +23,10 @@
 
 #include "query/stages.h"
 
+/* Strips (and frames) with fewer values than this are processed by one thread: a
+ * parallel region per frame costs more than it saves on small frames. */
+enum { BLZ_PARALLEL_VALUES = 1 << 16 };
+
 typedef struct blz_region {
     int32_t x0, y0, w, h;
 } blz_region;
@@ -37,10 +42,14 @@ typedef struct blz_walk_options {
     bool one_strip;      /* the sink needs whole regions: BLZ_ERR_BUDGET when they do not fit */
 } blz_walk_options;
 
-/* Bytes the walk holds for strips of rows rows of width pixels: a chunk buffer and a
- * chunk, and per value of a strip its block of ct frames and the output (with a sliding
- * reference, a ring of WINDOW frames and the window state). */
-size_t blz_frame_walk_bytes(const blz_stages *st, int32_t width, int32_t rows);
+/* Threads the walk reads chunks with under options. */
+int blz_frame_walk_threads(const blz_walk_options *options);
+
+/* Bytes the walk holds for strips of rows rows of width pixels read by threads threads:
+ * a chunk buffer and a chunk per thread, and per value of a strip its block of ct
+ * frames and the output (with a sliding reference, a ring of WINDOW frames and the
+ * window state). */
+size_t blz_frame_walk_bytes(const blz_stages *st, int32_t width, int32_t rows, int threads);
 
 /* Rows per strip the walk would use for region under options (0 and BLZ_ERR_BUDGET
  * when not even one row fits). */

@@ -7,6 +7,7 @@
  * so asking for it makes the region a single strip.
  */
 #include <math.h>
+#include <omp.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +116,8 @@ typedef struct roi_run {
     size_t *nspans;
     size_t *npixels;
     float *scratch;     /* median: the largest ROI's values */
+    double *parts;      /* the figures of each run of a strip (4 per run) */
+    int threads;
     uint32_t *counts;
     bool median;        /* a median is asked for: one strip */
     double *partial;    /* per output frame and ROI: sum, count, min, max */
@@ -220,10 +223,10 @@ lane_extremes(const float *v, size_t m, float *lo, float *hi)
     }
 }
 
-/* Fold n contiguous values into acc (sum, count, min, max of the non-NaN ones). The run
- * is folded in lanes, which are then added to acc in lane order: the result depends on
- * the run alone, not on how the region is cut into strips. */
-HOT_KERNEL static void fold_run(const float *v, size_t n, double *acc)
+/* The sum, count, min and max of the non-NaN values among n contiguous ones, into
+ * part[0..3]. The run is folded in lanes, which are then combined in lane order: the
+ * result depends on the run alone, not on the strips or the threads. */
+HOT_KERNEL static void fold_run(const float *v, size_t n, double part[4])
 {
     double sum[LANES] = { 0 };
     uint64_t count[LANES] = { 0 };
@@ -239,12 +242,24 @@ HOT_KERNEL static void fold_run(const float *v, size_t n, double *acc)
     for (i = 0; i + LANES <= n; i += LANES)
         lane_extremes(v + i, LANES, lo, hi);
     lane_extremes(v + i, n - i, lo, hi);
+    part[0] = part[1] = 0.0;
+    part[2] = INFINITY;
+    part[3] = -INFINITY;
     for (size_t k = 0; k < LANES; k++) {
-        acc[0] += sum[k];
-        acc[1] += (double)count[k];
-        acc[2] = lo[k] < acc[2] ? lo[k] : acc[2];
-        acc[3] = hi[k] > acc[3] ? hi[k] : acc[3];
+        part[0] += sum[k];
+        part[1] += (double)count[k];
+        part[2] = lo[k] < part[2] ? lo[k] : part[2];
+        part[3] = hi[k] > part[3] ? hi[k] : part[3];
     }
+}
+
+/* A run's figures added to a frame's. */
+static void add_part(double *acc, const double part[4])
+{
+    acc[0] += part[0];
+    acc[1] += part[1];
+    acc[2] = part[2] < acc[2] ? part[2] : acc[2];
+    acc[3] = part[3] > acc[3] ? part[3] : acc[3];
 }
 
 /* The non-NaN values of v[0 .. n-1] appended to kept; returns how many. */
@@ -257,21 +272,51 @@ static size_t keep_values(const float *v, size_t n, float *kept)
     return k;
 }
 
+/* The first of ROI r's runs at or below region row y (runs are in row order). */
+static size_t first_run_from(const roi_run *run, int r, int32_t y)
+{
+    size_t lo = 0, hi = run->nspans[r];
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (run->spans[r][mid].y < y)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Where run i's values are in a strip starting at region row first. */
+static const float *run_values(const roi_run *run, const roi_span *sp, const float *values,
+                               int32_t first, size_t *n)
+{
+    size_t C = (size_t)run->st->layout->channels;
+    *n = (size_t)(sp->x1 - sp->x0) * C;
+    return values + ((size_t)(sp->y - first) * (size_t)run->region.w + (size_t)sp->x0) * C;
+}
+
 /* Fold ROI r's values in this strip (rows y0..y0+rows-1 of the frame) into acc; with a
- * median asked for, also gather them into the scratch (returns how many). */
+ * median asked for, also gather them into the scratch (returns how many). The runs of
+ * a big strip are folded in parallel into their own figures, which are then added in
+ * order, as one thread does. */
 static size_t fold_strip(const roi_run *run, int r, const float *values, int32_t y0,
                          int32_t rows, double *acc)
 {
-    size_t C = (size_t)run->st->layout->channels, kept = 0;
-    int32_t first = y0 - run->region.y0, end = first + rows;
-    for (size_t i = 0; i < run->nspans[r]; i++) {
-        const roi_span *sp = &run->spans[r][i];
-        if (sp->y < first || sp->y >= end)
-            continue;
-        const float *v = values + ((size_t)(sp->y - first) * (size_t)run->region.w
-                                   + (size_t)sp->x0) * C;
-        size_t n = (size_t)(sp->x1 - sp->x0) * C;
-        fold_run(v, n, acc);
+    int32_t first = y0 - run->region.y0;
+    size_t a = first_run_from(run, r, first), b = first_run_from(run, r, first + rows);
+    size_t strip_values = (size_t)rows * (size_t)run->region.w;
+    bool parallel = !run->median && run->threads > 1 && strip_values >= BLZ_PARALLEL_VALUES;
+#pragma omp parallel for num_threads(run->threads) schedule(static) if (parallel)
+    for (size_t i = a; i < b; i++) {
+        size_t n;
+        const float *v = run_values(run, &run->spans[r][i], values, first, &n);
+        fold_run(v, n, run->parts + 4 * (i - a));
+    }
+    size_t kept = 0;
+    for (size_t i = a; i < b; i++) {
+        add_part(acc, run->parts + 4 * (i - a));
+        size_t n;
+        const float *v = run_values(run, &run->spans[r][i], values, first, &n);
         if (run->median)
             kept += keep_values(v, n, run->scratch + kept);
     }
@@ -320,6 +365,7 @@ static void roi_run_free(roi_run *run)
     free(run->nspans);
     free(run->npixels);
     free(run->scratch);
+    free(run->parts);
     free(run->counts);
     free(run->partial);
 }
@@ -346,18 +392,21 @@ static int run_rois(roi_run *run, const blz_roi *rois, const blz_run_options *o)
     int rc = build_masks(run, rois);
     if (rc != BLZ_OK)
         return rc;
-    size_t largest = 0, held = 0;
+    size_t largest = 0, most_runs = 1, held = 0;
     for (int r = 0; r < run->nrois; r++) {
         largest = run->npixels[r] > largest ? run->npixels[r] : largest;
+        most_runs = run->nspans[r] > most_runs ? run->nspans[r] : most_runs;
         held += run->nspans[r] * sizeof(roi_span);
     }
     size_t scratch_values = run->median ? largest * (size_t)run->st->layout->channels : 1;
     size_t partial_values = (size_t)run->st->geom.outputs * (size_t)run->nrois * 4;
     run->scratch = malloc(scratch_values * sizeof(float));
     run->partial = malloc(partial_values * sizeof(double));
-    if (!run->scratch || !run->partial)
+    run->parts = malloc(most_runs * 4 * sizeof(double));
+    run->threads = o->threads > 0 ? o->threads : omp_get_max_threads();
+    if (!run->scratch || !run->partial || !run->parts)
         return blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for ROI values", run->st->path);
-    held += scratch_values * sizeof(float) + partial_values * sizeof(double)
+    held += scratch_values * sizeof(float) + (partial_values + most_runs * 4) * sizeof(double)
             + BLZ_SELECT_COUNTS * sizeof(uint32_t);
     blz_walk_options w = { .budget = run->st->budget > held ? run->st->budget - held : 0,
                            .threads = o->threads, .one_strip = run->median };

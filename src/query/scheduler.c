@@ -19,8 +19,9 @@
 #include "core/checked.h"
 #include "core/error_internal.h"
 #include "query/transpose.h"
+#include "query/workers.h"
 
-enum { PAGE_BYTES = 4096, MESSAGE_BYTES = 512 };
+enum { PAGE_BYTES = 4096 };
 
 /* Largest gather buffer worth having: a bigger one only costs first-touch page faults
  * (about 2 s per GiB on a VM) and cache misses, while the walk over smaller groups
@@ -97,17 +98,6 @@ static size_t group_block_span(const blz_cache *cache, const blz_selection *sel,
                 most = bytes > most ? bytes : most;
             }
     return most;
-}
-
-static bool has_compressed_chunks(const blz_cache *cache)
-{
-    const blz_layout *l = blz_cache_layout(cache);
-    for (int64_t id = 0; id < l->chunks; id++) {
-        blz_chunk_entry e;
-        if (blz_cache_chunk_entry(cache, id, &e) == BLZ_OK && e.codec != BLZ_CODEC_RAW)
-            return true;
-    }
-    return false;
 }
 
 static int budget_error(const blz_cache *cache, size_t budget, size_t minimum)
@@ -247,7 +237,7 @@ int blz_sched_plan(const blz_cache *cache, const blz_selection *sel,
     plan->frames = sel->count;
     plan->time_blocks = blz_selection_blocks(sel);
     plan->result_bytes = needs->result_bytes;
-    plan->decode_bytes = has_compressed_chunks(cache)
+    plan->decode_bytes = blz_cache_has_compressed(cache)
                              ? sat_mul((size_t)plan->threads, blz_chunk_buf_bytes(cache)) : 0;
     plan->scratch_bytes = sat_mul((size_t)plan->threads, needs->scratch_per_thread);
     size_t fixed = sat_add(sat_add(plan->result_bytes, plan->decode_bytes), plan->scratch_bytes);
@@ -263,82 +253,6 @@ int blz_sched_plan(const blz_cache *cache, const blz_selection *sel,
     plan->mapped_bytes = plan->release_behind ? plan->band_bytes : whole;
     plan->total_bytes = sat_add(sat_add(fixed, sat_add(plan->accum_bytes, plan->gather_bytes)),
                                 plan->mapped_bytes);
-    return BLZ_OK;
-}
-
-/* First failure among worker threads, with its message. */
-typedef struct worker_status {
-    int status;
-    char message[MESSAGE_BYTES];
-} worker_status;
-
-static void worker_fail(worker_status *ws, int status)
-{
-#pragma omp critical(blz_scheduler_status)
-    if (ws->status == BLZ_OK) {
-        ws->status = status;
-        blz_errmsg_copy(ws->message, sizeof ws->message);
-    }
-}
-
-static int worker_result(const worker_status *ws)
-{
-    if (ws->status != BLZ_OK)
-        blz_errmsg_restore(ws->message);
-    return ws->status;
-}
-
-/* One item of a parallel loop: its status. */
-typedef int (*item_fn)(const void *ctx, int64_t i);
-
-/* Items 0..items-1 on the plan's threads, one at a time each; the first failure stops
- * the items not yet started and is returned with its message. */
-static int run_items(const blz_plan *plan, int64_t items, item_fn item, const void *ctx)
-{
-    worker_status ws = { BLZ_OK, "" };
-#pragma omp parallel for schedule(dynamic, 1) num_threads(plan->threads)
-    for (int64_t i = 0; i < items; i++) {
-        if (ws.status != BLZ_OK)
-            continue;
-        int st = item(ctx, i);
-        if (st != BLZ_OK)
-            worker_fail(&ws, st);
-    }
-    return worker_result(&ws);
-}
-
-/* Per-thread decode buffers, only when some chunk is compressed. */
-typedef struct decode_buffers {
-    blz_chunk_buf **bufs;
-    int count;
-} decode_buffers;
-
-static void decode_buffers_free(decode_buffers *d)
-{
-    for (int i = 0; i < d->count; i++)
-        blz_chunk_buf_free(d->bufs[i]);
-    free(d->bufs);
-    d->bufs = NULL;
-    d->count = 0;
-}
-
-static int decode_buffers_alloc(const blz_cache *cache, const blz_plan *plan, decode_buffers *d)
-{
-    d->count = 0;
-    d->bufs = calloc((size_t)plan->threads, sizeof *d->bufs);
-    if (!d->bufs)
-        return blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for decode buffers",
-                        blz_cache_path(cache));
-    if (plan->decode_bytes == 0)
-        return BLZ_OK;
-    for (; d->count < plan->threads; d->count++) {
-        d->bufs[d->count] = blz_chunk_buf_alloc(cache);
-        if (!d->bufs[d->count]) {
-            decode_buffers_free(d);
-            return blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for decode buffers",
-                            blz_cache_path(cache));
-        }
-    }
     return BLZ_OK;
 }
 
@@ -405,18 +319,13 @@ static int walk_bands(const blz_cache *cache, const blz_selection *sel, const bl
     return st;
 }
 
-/* The calling thread's decode buffer (NULL when every chunk is raw). */
-static blz_chunk_buf *thread_buf(const decode_buffers *d)
-{
-    return d->count > 0 ? d->bufs[omp_get_thread_num()] : NULL;
-}
-
 /* The values of chunk (tb, ty, tx), decoded into the thread's buffer if needed. */
-static int load_chunk(const blz_cache *cache, const decode_buffers *d, int64_t tb, int32_t ty,
-                      int32_t tx, const float **values)
+static int load_chunk(const blz_cache *cache, const blz_decode_buffers *d, int64_t tb,
+                      int32_t ty, int32_t tx, const float **values)
 {
     const blz_layout *l = blz_cache_layout(cache);
-    return blz_cache_chunk(cache, blz_chunk_id(l, tb, ty, tx), thread_buf(d), values);
+    return blz_cache_chunk(cache, blz_chunk_id(l, tb, ty, tx), blz_decode_buffers_mine(d),
+                           values);
 }
 
 /* ---- streaming walk ---- */
@@ -428,7 +337,7 @@ typedef struct stream_walk {
     const blz_plan *plan;
     const blz_stream_hooks *hooks;
     void *ctx;
-    decode_buffers decode;
+    blz_decode_buffers decode;
     tile_rect rect;
 } stream_walk;
 
@@ -440,7 +349,8 @@ static int load_stream_chunk(const stream_walk *w, int64_t tb, int32_t ty, int32
     if (!w->hooks->planes)
         return load_chunk(w->cache, &w->decode, tb, ty, tx, &task->values);
     return blz_cache_chunk_planes(w->cache, blz_chunk_id(w->layout, tb, ty, tx),
-                                  thread_buf(&w->decode), &task->values, &task->planes);
+                                  blz_decode_buffers_mine(&w->decode), &task->values,
+                                  &task->planes);
 }
 
 static int stream_tile(const stream_walk *w, int32_t ty, int32_t tx, const int64_t *blocks,
@@ -487,8 +397,8 @@ static int stream_band(void *ctx, const int64_t *blocks, int64_t n)
 {
     const stream_walk *w = ctx;
     band_at b = { w, blocks, n };
-    return run_items(w->plan, (int64_t)(w->rect.ty1 - w->rect.ty0) * w->layout->nx,
-                     stream_item, &b);
+    return blz_run_items(w->plan->threads,
+                         (int64_t)(w->rect.ty1 - w->rect.ty0) * w->layout->nx, stream_item, &b);
 }
 
 int blz_sched_stream(const blz_cache *cache, const blz_selection *sel, const blz_plan *plan,
@@ -496,7 +406,7 @@ int blz_sched_stream(const blz_cache *cache, const blz_selection *sel, const blz
 {
     stream_walk w = { cache, blz_cache_layout(cache), sel, plan, hooks, ctx, { NULL, 0 },
                       { 0, 0, 0, 0 } };
-    int st = decode_buffers_alloc(cache, plan, &w.decode);
+    int st = blz_decode_buffers_alloc(cache, plan->threads, &w.decode);
     const blz_layout *l = w.layout;
     for (int32_t ty0 = 0; st == BLZ_OK && ty0 < l->ny; ty0 += plan->strip_tile_rows) {
         w.rect = (tile_rect){ ty0, ty0 + plan->strip_tile_rows, 0, l->nx };
@@ -510,7 +420,7 @@ int blz_sched_stream(const blz_cache *cache, const blz_selection *sel, const blz
         if (st == BLZ_OK)
             st = hooks->strip_end(ctx, y0, rows);
     }
-    decode_buffers_free(&w.decode);
+    blz_decode_buffers_free(&w.decode);
     return st;
 }
 
@@ -521,7 +431,7 @@ typedef struct gather_walk {
     const blz_layout *layout;
     const blz_selection *sel;
     const blz_plan *plan;
-    decode_buffers decode;
+    blz_decode_buffers decode;
     tile_rect rect;
     blz_group group;   /* the group walked; its values are the shared buffer (not slices) */
     float *slices;     /* slice mode: one slice buffer per thread */
@@ -610,7 +520,8 @@ static int gather_band(void *ctx, const int64_t *blocks, int64_t n)
 {
     const gather_walk *w = ctx;
     band_at b = { w, blocks, n };
-    return run_items(w->plan, n * (w->rect.tx1 - w->rect.tx0), gather_item, &b);
+    return blz_run_items(w->plan->threads, n * (w->rect.tx1 - w->rect.tx0), gather_item,
+                         &b);
 }
 
 /* Pixel-channels handed to one reduce_series call of a shared buffer. */
@@ -690,8 +601,9 @@ static int slice_band(void *ctx, const int64_t *blocks, int64_t n)
 {
     const gather_walk *w = ctx;
     band_at b = { w, blocks, n };
-    return run_items(w->plan, (int64_t)(w->rect.tx1 - w->rect.tx0) * slices_per_tile(w),
-                     gather_slice, &b);
+    return blz_run_items(w->plan->threads,
+                         (int64_t)(w->rect.tx1 - w->rect.tx0) * slices_per_tile(w),
+                         gather_slice, &b);
 }
 
 static int gather_groups(gather_walk *w)
@@ -738,10 +650,10 @@ int blz_sched_gather(const blz_cache *cache, const blz_selection *sel, const blz
         w.slices = buffer;
     else
         w.group.values = buffer;
-    int st = decode_buffers_alloc(cache, plan, &w.decode);
+    int st = blz_decode_buffers_alloc(cache, plan->threads, &w.decode);
     if (st == BLZ_OK) {
         st = gather_groups(&w);
-        decode_buffers_free(&w.decode);
+        blz_decode_buffers_free(&w.decode);
     }
     free(buffer);
     return st;

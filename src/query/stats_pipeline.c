@@ -14,9 +14,6 @@
 #include "core/error_internal.h"
 #include "query/stats.h"
 
-/* Strips with fewer values than this are scanned by one thread (as the walk does). */
-enum { PARALLEL_VALUES = 1 << 16 };
-
 typedef struct frame_feed {
     const blz_stages *st;
     blz_region region;
@@ -61,7 +58,7 @@ int blz_stats_walk_options(const blz_stages *st, const blz_stats_options *o, int
 {
     const blz_layout *l = st->layout;
     int n = threads > 0 ? threads : omp_get_max_threads();
-    if (l->frame_values < PARALLEL_VALUES)
+    if (l->frame_values < BLZ_PARALLEL_VALUES)
         n = 1;
     size_t hist, held;
     if (!blz_mul_size((size_t)n, blz_stats_hist_bytes(o), &hist)
