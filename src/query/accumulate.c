@@ -35,6 +35,7 @@
 #include "core/checked.h"
 #include "core/error_internal.h"
 #include "core/hot_kernel.h"
+#include "core/nan_mask.h"
 #include "query/stages.h"
 
 /* Values of a row folded at once: 16 doubles are 2 AVX-512, 4 AVX2 or 8 SSE2
@@ -185,9 +186,8 @@ block_sum_ignore(const block_ref *r, size_t n, int kind)
         const float *x = block_values(r, f, n, kind, staged);
 #pragma omp simd
         for (size_t i = 0; i < n; i++) {
-            bool ok = x[i] == x[i];
-            s[i] += ok ? x[i] : 0.0;
-            c[i] += ok;
+            s[i] += blz_nan_to_zero(x[i]);
+            c[i] += blz_is_number(x[i]);
         }
     }
     for (size_t i = 0; i < n; i++) {

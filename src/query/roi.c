@@ -16,6 +16,7 @@
 #include "cache/reader.h"
 #include "core/error_internal.h"
 #include "core/hot_kernel.h"
+#include "core/nan_mask.h"
 #include "query/framewalk.h"
 #include "query/select.h"
 #include "query/stages.h"
@@ -193,22 +194,15 @@ static double *partial_of(const roi_run *run, int64_t n, int r)
  * floats: one AVX-512 register, two AVX2 ones). */
 enum { LANES = 16 };
 
-/* Sum and count of the non-NaN values of v[0 .. m-1] into lanes 0 .. m-1. NaN is told
- * by its bits and zeroed by a mask: a comparison of floats that selects values is
- * control flow to GCC under the default trapping-math rules, and keeps the loop scalar. */
+/* Sum and count of the non-NaN values of v[0 .. m-1] into lanes 0 .. m-1 (NaN told by
+ * its bits, nan_mask.h, so that the loop vectorises). */
 static inline __attribute__((always_inline)) void
 lane_sums(const float *v, size_t m, double *sum, uint64_t *count)
 {
 #pragma omp simd
     for (size_t k = 0; k < m; k++) {
-        uint32_t bits;
-        memcpy(&bits, &v[k], sizeof bits);
-        bool ok = (bits & 0x7fffffffu) <= 0x7f800000u;
-        bits &= ok ? ~0u : 0u;
-        float x;
-        memcpy(&x, &bits, sizeof x);
-        sum[k] += x;
-        count[k] += ok;
+        sum[k] += blz_nan_to_zero(v[k]);
+        count[k] += blz_is_number(v[k]);
     }
 }
 
