@@ -100,7 +100,9 @@ static int strip_alloc(strip *s, const blz_stages *st, const blz_region *region,
     int rc = ok ? BLZ_OK : blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for a strip of %d rows",
                                     st->path, rows);
     if (rc == BLZ_OK)
-        rc = blz_decode_buffers_alloc(st->cache, threads, &s->bufs);
+        rc = blz_decode_buffers_alloc(st->cache,
+                                      blz_cache_has_compressed(st->cache) ? threads : 0,
+                                      &s->bufs);
     if (rc == BLZ_OK && st->sliding)
         rc = blz_stage_windows_init(&s->win, st, s->values);
     if (rc != BLZ_OK)

@@ -280,7 +280,7 @@ static size_t first_run_from(const roi_run *run, int r, int32_t y)
     return lo;
 }
 
-/* Where run i's values are in a strip starting at region row first. */
+/* Where run sp's n values are in a strip starting at region row first. */
 static const float *run_values(const roi_run *run, const roi_span *sp, const float *values,
                                int32_t first, size_t *n)
 {
@@ -306,13 +306,13 @@ static size_t fold_strip(const roi_run *run, int r, const float *values, int32_t
         const float *v = run_values(run, &run->spans[r][i], values, first, &n);
         fold_run(v, n, run->parts + 4 * (i - a));
     }
-    size_t kept = 0;
-    for (size_t i = a; i < b; i++) {
+    for (size_t i = a; i < b; i++)
         add_part(acc, run->parts + 4 * (i - a));
+    size_t kept = 0;
+    for (size_t i = a; run->median && i < b; i++) {
         size_t n;
         const float *v = run_values(run, &run->spans[r][i], values, first, &n);
-        if (run->median)
-            kept += keep_values(v, n, run->scratch + kept);
+        kept += keep_values(v, n, run->scratch + kept);
     }
     return kept;
 }

@@ -406,7 +406,7 @@ int blz_sched_stream(const blz_cache *cache, const blz_selection *sel, const blz
 {
     stream_walk w = { cache, blz_cache_layout(cache), sel, plan, hooks, ctx, { NULL, 0 },
                       { 0, 0, 0, 0 } };
-    int st = blz_decode_buffers_alloc(cache, plan->threads, &w.decode);
+    int st = blz_decode_buffers_alloc(cache, plan->decode_bytes ? plan->threads : 0, &w.decode);
     const blz_layout *l = w.layout;
     for (int32_t ty0 = 0; st == BLZ_OK && ty0 < l->ny; ty0 += plan->strip_tile_rows) {
         w.rect = (tile_rect){ ty0, ty0 + plan->strip_tile_rows, 0, l->nx };
@@ -650,7 +650,7 @@ int blz_sched_gather(const blz_cache *cache, const blz_selection *sel, const blz
         w.slices = buffer;
     else
         w.group.values = buffer;
-    int st = blz_decode_buffers_alloc(cache, plan->threads, &w.decode);
+    int st = blz_decode_buffers_alloc(cache, plan->decode_bytes ? plan->threads : 0, &w.decode);
     if (st == BLZ_OK) {
         st = gather_groups(&w);
         blz_decode_buffers_free(&w.decode);

@@ -62,16 +62,16 @@ void blz_decode_buffers_free(blz_decode_buffers *d)
     d->count = 0;
 }
 
-int blz_decode_buffers_alloc(const blz_cache *cache, int threads, blz_decode_buffers *d)
+int blz_decode_buffers_alloc(const blz_cache *cache, int count, blz_decode_buffers *d)
 {
     *d = (blz_decode_buffers){ NULL, 0 };
-    if (!blz_cache_has_compressed(cache))
+    if (count == 0)
         return BLZ_OK;
-    d->bufs = calloc((size_t)threads, sizeof *d->bufs);
-    for (; d->bufs && d->count < threads; d->count++)
+    d->bufs = calloc((size_t)count, sizeof *d->bufs);
+    for (; d->bufs && d->count < count; d->count++)
         if (!(d->bufs[d->count] = blz_chunk_buf_alloc(cache)))
             break;
-    if (d->bufs && d->count == threads)
+    if (d->bufs && d->count == count)
         return BLZ_OK;
     blz_decode_buffers_free(d);
     return blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for decode buffers",

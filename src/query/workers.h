@@ -28,9 +28,9 @@ typedef struct blz_decode_buffers {
 /* Whether some chunk of the cache is stored compressed (and needs a decode buffer). */
 bool blz_cache_has_compressed(const blz_cache *cache);
 
-/* threads buffers if the cache has compressed chunks, else none; BLZ_ERR_NOMEM with a
- * message naming the cache. */
-int blz_decode_buffers_alloc(const blz_cache *cache, int threads, blz_decode_buffers *d);
+/* count buffers (0: none, for a cache of raw chunks); BLZ_ERR_NOMEM with a message
+ * naming the cache. */
+int blz_decode_buffers_alloc(const blz_cache *cache, int count, blz_decode_buffers *d);
 void blz_decode_buffers_free(blz_decode_buffers *d);
 
 /* The calling OpenMP thread's buffer (NULL when every chunk is raw). */
