@@ -232,6 +232,31 @@ START_TEST(test_nan_ignore)
 }
 END_TEST
 
+/* NaN ignored on values far from 0 with a small spread (40000 + k / 4): std and var
+ * must not cancel, also for pixels whose first chunks hold no number (the sums then
+ * start from the first number a chunk has, not from 0), one number in all, or a NaN in
+ * frame 0 only. Summed about 0, var is off by about 1e-7 here; the bound is 1e-10. */
+START_TEST(test_nan_ignore_far_from_zero)
+{
+    rf_stack s = rf_stack_make(40, 5, 7, 1, 15, 0, 9);
+    size_t plane = rf_frame_values(&s);
+    for (int64_t t = 0; t < s.frames; t++) {
+        float *v = s.values + (size_t)t * plane;
+        for (size_t i = 0; i < plane; i++)
+            v[i] = 40000.0f + v[i] / 4.0f;
+        if (t < 20)
+            v[1] = NAN;
+        if (t != 33)
+            v[2] = NAN;
+        if (t == 0)
+            v[3] = NAN;
+    }
+    query_case qc = { { 0, -1, 1 }, BLZ_NAN_IGNORE, 1, 50.0 };
+    check_stack(&s, 8, 4, 4, BLZ_CODEC_LZ4, &qc);
+    rf_stack_free(&s);
+}
+END_TEST
+
 /* Series long enough that each thread gathers a tile in slices of 2 of its 8 rows (the
  * edge tiles have 3 rows and 5 columns): every op against numpy, and the median the
  * same bits as when a small budget makes it gather groups of rows in a shared buffer. */
@@ -514,6 +539,7 @@ static Suite *reduce_suite(void)
     tcase_add_test(tc, test_one_frame);
     tcase_add_test(tc, test_nan_propagate);
     tcase_add_test(tc, test_nan_ignore);
+    tcase_add_test(tc, test_nan_ignore_far_from_zero);
     tcase_add_test(tc, test_stats_against_numpy);
     tcase_add_test(tc, test_long_series_in_slices);
     suite_add_tcase(s, tc);

@@ -31,4 +31,14 @@ static inline float blz_nan_to_zero(float x)
     return y;
 }
 
+/* d where keep, else +0: a select made on the bits, which vectorises. */
+static inline double blz_keep_or_zero(double d, bool keep)
+{
+    uint64_t bits;
+    memcpy(&bits, &d, sizeof bits);
+    bits &= -(uint64_t)keep;
+    memcpy(&d, &bits, sizeof d);
+    return d;
+}
+
 #endif

@@ -17,8 +17,9 @@
  * the thread count; the lines a few blocks ahead in every frame are prefetched. std/var
  * without NaN handling sum each chunk's deviations from a shift close to its mean and
  * their squares (one pass, two for a tile's first chunk) and merge the chunk into the
- * running state with Chan's formula; with NaN ignored they use Welford's update, as
- * each value has its own count. Fixed subtract/divide stages are applied to the values
+ * running state with Chan's formula; with NaN ignored each value has its own count,
+ * and its numbers are summed about its running mean (or, while it has none, the
+ * chunk's first number for it) in one pass, then merged the same way. Fixed subtract/divide stages are applied to the values
  * as a block reads them (a variant of every folder per kind of references), so a
  * pipeline's reduction reads the cache once. A shuffle-lz4 chunk may come as the byte
  * planes LZ4 leaves; a block then puts its values together in registers as it reads
@@ -243,32 +244,71 @@ block_chan(const block_ref *r, size_t n, int kind)
     }
 }
 
+/* Where the sums of a value's deviations start when NaN is ignored: its running mean,
+ * or, for a value with no number folded yet, the first number among the chunk's
+ * selected frames (0 when it has none), so that deviations stay near the spread of
+ * the values whatever their offset. */
 static inline __attribute__((always_inline)) void
-block_welford_ignore(const block_ref *r, size_t n, int kind)
+ignore_shift(const block_ref *r, size_t n, int kind, double *shift)
 {
     float staged[BLOCK];
-    double mean[BLOCK], m2[BLOCK], c[BLOCK];
+    bool open[BLOCK];
+    size_t left = 0;
     for (size_t i = 0; i < n; i++) {
-        mean[i] = r->a[i];
-        m2[i] = r->b[i];
-        c[i] = r->c[i];
+        open[i] = r->c[i] == 0.0;
+        shift[i] = open[i] ? 0.0 : r->a[i];
+        left += open[i];
     }
+    for (int64_t f = 0; left > 0 && f < r->frames; f++) {
+        const float *x = block_values(r, f, n, kind, staged);
+        for (size_t i = 0; i < n; i++)
+            if (open[i] && blz_is_number(x[i])) {
+                shift[i] = x[i];
+                open[i] = false;
+                left--;
+            }
+    }
+}
+
+/* The numbers among the chunk's selected frames, per value: their count nb and the
+ * sums of d = x - shift and of d^2 (NaN adds nothing). */
+static inline __attribute__((always_inline)) void
+shifted_sums_ignore(const block_ref *r, size_t n, int kind, const double *shift,
+                    double *s1, double *s2, double *nb)
+{
+    float staged[BLOCK];
+    for (size_t i = 0; i < n; i++)
+        s1[i] = s2[i] = nb[i] = 0.0;
     for (int64_t f = 0; f < r->frames; f++) {
         const float *x = block_values(r, f, n, kind, staged);
 #pragma omp simd
         for (size_t i = 0; i < n; i++) {
-            bool ok = x[i] == x[i];
-            double v = ok ? (double)x[i] : mean[i];
-            c[i] += ok;
-            double d = v - mean[i];
-            mean[i] += d / (c[i] > 0.0 ? c[i] : 1.0);
-            m2[i] += d * (v - mean[i]);
+            bool ok = blz_is_number(x[i]);
+            double d = blz_keep_or_zero((double)x[i] - shift[i], ok);
+            s1[i] += d;
+            s2[i] += d * d;
+            nb[i] += ok;
         }
     }
+}
+
+/* Chan's merge with a count per value, for NaN ignored: the chunk's numbers summed
+ * about ignore_shift() in one pass, merged into the running mean, M2 and count. */
+static inline __attribute__((always_inline)) void
+block_chan_ignore(const block_ref *r, size_t n, int kind)
+{
+    double shift[BLOCK], s1[BLOCK], s2[BLOCK], nb[BLOCK];
+    ignore_shift(r, n, kind, shift);
+    shifted_sums_ignore(r, n, kind, shift, s1, s2, nb);
     for (size_t i = 0; i < n; i++) {
-        r->a[i] = mean[i];
-        r->b[i] = m2[i];
-        r->c[i] = c[i];
+        if (nb[i] == 0.0)
+            continue;
+        double na = r->c[i], total = na + nb[i];
+        double m2 = s2[i] - s1[i] * s1[i] / nb[i];
+        double delta = shift[i] + s1[i] / nb[i] - r->a[i];
+        r->a[i] += delta * (nb[i] / total);
+        r->b[i] += (m2 > 0.0 ? m2 : 0.0) + delta * delta * (na * nb[i] / total);
+        r->c[i] = total;
     }
 }
 
@@ -472,7 +512,7 @@ typedef void (*fold_fn)(const blz_accum *acc, const blz_chunk_task *task,
                                            fold_##name##_NONE_FROM_PLANES, \
                                            fold_##name##_SUB_FROM_PLANES, \
                                            fold_##name##_DIV_FROM_PLANES };
-FOLDERS(sum) FOLDERS(sum_ignore) FOLDERS(chan) FOLDERS(welford_ignore)
+FOLDERS(sum) FOLDERS(sum_ignore) FOLDERS(chan) FOLDERS(chan_ignore)
 FOLDERS(min) FOLDERS(min_ignore) FOLDERS(max) FOLDERS(max_ignore)
 FOLDERS(argmin) FOLDERS(argmin_ignore) FOLDERS(argmax) FOLDERS(argmax_ignore)
 #undef FOLDERS
@@ -501,9 +541,9 @@ static const op_kind op_kinds[] = {
     { BLZ_OP_MIN, ARRAY_A, ARRAY_A, fold_min, fold_min_ignore },
     { BLZ_OP_MAX, ARRAY_A, ARRAY_A, fold_max, fold_max_ignore },
     { BLZ_OP_STD, ARRAY_A | ARRAY_B, ARRAY_A | ARRAY_B | ARRAY_C, fold_chan,
-      fold_welford_ignore },
+      fold_chan_ignore },
     { BLZ_OP_VAR, ARRAY_A | ARRAY_B, ARRAY_A | ARRAY_B | ARRAY_C, fold_chan,
-      fold_welford_ignore },
+      fold_chan_ignore },
     { BLZ_OP_ARGMIN, ARRAY_A | ARRAY_B, ARRAY_A | ARRAY_B, fold_argmin, fold_argmin_ignore },
     { BLZ_OP_ARGMAX, ARRAY_A | ARRAY_B, ARRAY_A | ARRAY_B, fold_argmax, fold_argmax_ignore },
     { BLZ_ACCUM_ENVELOPE, ARRAY_ENVELOPE, ARRAY_ENVELOPE, fold_envelope_nan,

@@ -3,8 +3,9 @@
  * max, std, var, argmin, argmax) and how one chunk is folded into them.
  *
  * The accumulators cover one strip of pixel rows at a time. Values are folded in
- * frame order for every pixel, in double; std/var merge each chunk's two-pass mean and
- * squared deviations with Chan's formula (Welford's update when NaN is ignored).
+ * frame order for every pixel, in double; std/var merge each chunk's mean and squared
+ * deviations, summed about a value near its mean, with Chan's formula (with a count
+ * per value when NaN is ignored).
  */
 #ifndef BLITZ_QUERY_ACCUMULATE_H
 #define BLITZ_QUERY_ACCUMULATE_H
