@@ -125,8 +125,9 @@ START_TEST(test_resident_memory_under_budget)
 END_TEST
 
 /* Bands are sized by the pages chunks take as stored: under the same budget, a
- * compressed cache's bands hold more time blocks (streaming and gathering), and its
- * whole selection maps no more than the file holds. */
+ * compressed cache's bands hold more time blocks (streaming and gathering), its whole
+ * selection maps no more than the file holds, and the smallest budget it accepts
+ * counts one chunk as stored. */
 START_TEST(test_bands_by_stored_size)
 {
     char *dir = tu_tmpdir();
@@ -147,6 +148,21 @@ START_TEST(test_bands_by_stored_size)
     ck_assert_int_eq(blz_reduce_plan(lz, &o, &whole), BLZ_OK);
     ck_assert_int_eq(whole.release_behind, 0);
     ck_assert_uint_lt(whole.mapped_bytes, tu_file_size(lz_path));
+    /* the smallest budget a gathering query takes leaves one chunk's pages as stored,
+     * less than a decoded chunk takes */
+    size_t lo = 0, hi = budget;
+    o = blz_reduce_defaults(BLZ_OP_MEDIAN);
+    while (hi - lo > 1) {
+        o.ram_budget = lo + (hi - lo) / 2;
+        if (blz_reduce_plan(lz, &o, &whole) == BLZ_OK)
+            hi = o.ram_budget;
+        else
+            lo = o.ram_budget;
+    }
+    o.ram_budget = hi;
+    ck_assert_int_eq(blz_reduce_plan(lz, &o, &whole), BLZ_OK);
+    ck_assert_uint_lt(hi - (whole.total_bytes - whole.mapped_bytes),
+                      blz_cache_layout(lz)->chunk_bytes);
     blz_cache_close(raw);
     blz_cache_close(lz);
     tu_rmtree(dir);

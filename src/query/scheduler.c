@@ -182,11 +182,12 @@ static bool plan_slices(const blz_layout *l, const blz_sched_needs *n, size_t fi
 
 /* Gather groups: whole tiles when a tile's rows fit in half of what is left (no more
  * tiles than GATHER_TARGET_BYTES hold, at least one), else as many rows of one tile as
- * fit (whole pages of the chunk's frames when possible). */
+ * fit (whole pages of the chunk's frames when possible). A chunk is counted at the
+ * pages the largest selected one takes as stored. */
 static int plan_gather(const blz_cache *cache, const blz_selection *sel, const blz_layout *l,
                        const blz_sched_needs *n, size_t fixed, blz_plan *p)
 {
-    size_t span = chunk_span(l);
+    size_t span = group_block_span(cache, sel, 1, 1);
     size_t row_tile = sat_mul(sat_mul((size_t)l->tw * (size_t)l->channels, sizeof(float)),
                               (size_t)p->frames);
     size_t minimum = sat_add(sat_add(fixed, row_tile), span);
