@@ -300,15 +300,17 @@ block_chan_ignore(const block_ref *r, size_t n, int kind)
     double shift[BLOCK], s1[BLOCK], s2[BLOCK], nb[BLOCK];
     ignore_shift(r, n, kind, shift);
     shifted_sums_ignore(r, n, kind, shift, s1, s2, nb);
+#pragma omp simd
     for (size_t i = 0; i < n; i++) {
-        if (nb[i] == 0.0)
-            continue;
-        double na = r->c[i], total = na + nb[i];
-        double m2 = s2[i] - s1[i] * s1[i] / nb[i];
-        double delta = shift[i] + s1[i] / nb[i] - r->a[i];
-        r->a[i] += delta * (nb[i] / total);
-        r->b[i] += (m2 > 0.0 ? m2 : 0.0) + delta * delta * (na * nb[i] / total);
-        r->c[i] = total;
+        bool some = nb[i] > 0.0;    /* else the state stays as it is */
+        double count = some ? nb[i] : 1.0, na = r->c[i];
+        double inv = 1.0 / count, weight = count / (na + count);
+        double m2 = s2[i] - s1[i] * s1[i] * inv;
+        double delta = shift[i] + s1[i] * inv - r->a[i];
+        double mean = r->a[i] + delta * weight;
+        r->a[i] = some ? mean : r->a[i];
+        r->b[i] += blz_keep_or_zero((m2 > 0.0 ? m2 : 0.0) + delta * delta * na * weight, some);
+        r->c[i] = na + nb[i];
     }
 }
 
