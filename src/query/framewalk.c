@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache/shuffle.h"
 #include "core/checked.h"
 #include "core/error_internal.h"
 #include "query/workers.h"
@@ -111,7 +112,9 @@ static int strip_alloc(strip *s, const blz_stages *st, const blz_region *region,
 }
 
 /* Copy the strip's part of chunk (tb, ty, tx) for the count selected frames from first
- * (on any thread: each tile has its own part of the block). */
+ * (on any thread: each tile has its own part of the block). A shuffle-lz4 chunk's rows
+ * are unshuffled from its byte planes straight into the block, never into a copy of
+ * the whole chunk first. */
 static int read_tile(const strip *s, int64_t tb, int32_t ty, int32_t tx, int64_t first,
                      int64_t count)
 {
@@ -119,7 +122,9 @@ static int read_tile(const strip *s, int64_t tb, int32_t ty, int32_t tx, int64_t
     const blz_region *r = s->region;
     int64_t id = blz_chunk_id(l, tb, ty, tx);
     const float *vals;
-    int rc = blz_cache_chunk(s->st->cache, id, blz_decode_buffers_mine(&s->bufs), &vals);
+    const unsigned char *planes;
+    int rc = blz_cache_chunk_planes(s->st->cache, id, blz_decode_buffers_mine(&s->bufs), &vals,
+                                    &planes);
     if (rc != BLZ_OK)
         return rc;
     int32_t ya = ty * l->th > s->y0 ? ty * l->th : s->y0;
@@ -130,11 +135,14 @@ static int read_tile(const strip *s, int64_t tb, int32_t ty, int32_t tx, int64_t
     for (int64_t k = 0; k < count; k++) {
         size_t local = (size_t)(first - tb * l->ct + k * s->st->sel.step);
         for (int32_t y = ya; y < yb; y++) {
-            const float *src = vals + ((local * (size_t)l->th + (size_t)(y - ty * l->th))
-                                       * (size_t)l->tw + (size_t)(xa - tx * l->tw)) * C;
+            size_t at = ((local * (size_t)l->th + (size_t)(y - ty * l->th)) * (size_t)l->tw
+                         + (size_t)(xa - tx * l->tw)) * C;
             float *dst = s->block + (size_t)k * s->values
                          + ((size_t)(y - s->y0) * (size_t)r->w + (size_t)(xa - r->x0)) * C;
-            memcpy(dst, src, n * sizeof(float));
+            if (planes)
+                blz_unshuffle4_from((unsigned char *)dst, planes + at, n, l->chunk_values);
+            else
+                memcpy(dst, vals + at, n * sizeof(float));
         }
     }
     blz_cache_advise(s->st->cache, id, 1, BLZ_ADVISE_DONTNEED);
