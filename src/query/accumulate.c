@@ -240,7 +240,7 @@ block_chan(const block_ref *r, size_t n, int kind)
         double m2 = s2[i] - s1[i] * s1[i] * inv_nb;
         double delta = shift[i] - r->a[i];
         r->a[i] += delta * weight;
-        r->b[i] += (m2 > 0.0 ? m2 : 0.0) + delta * delta * cross;
+        r->b[i] += (m2 < 0.0 ? 0.0 : m2) + delta * delta * cross;
     }
 }
 
@@ -309,7 +309,7 @@ block_chan_ignore(const block_ref *r, size_t n, int kind)
         double delta = shift[i] + s1[i] * inv - r->a[i];
         double mean = r->a[i] + delta * weight;
         r->a[i] = some ? mean : r->a[i];
-        r->b[i] += blz_keep_or_zero((m2 > 0.0 ? m2 : 0.0) + delta * delta * na * weight, some);
+        r->b[i] += blz_keep_or_zero((m2 < 0.0 ? 0.0 : m2) + delta * delta * na * weight, some);
         r->c[i] = na + nb[i];
     }
 }
