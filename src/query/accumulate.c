@@ -19,12 +19,13 @@
  * their squares (one pass, two for a tile's first chunk) and merge the chunk into the
  * running state with Chan's formula; with NaN ignored each value has its own count,
  * and its numbers are summed about its running mean (or, while it has none, the
- * chunk's first number for it) in one pass, then merged the same way. Fixed subtract/divide stages are applied to the values
- * as a block reads them (a variant of every folder per kind of references), so a
- * pipeline's reduction reads the cache once. A shuffle-lz4 chunk may come as the byte
- * planes LZ4 leaves; a block then puts its values together in registers as it reads
- * them (another variant of every folder). The folds are compiled for AVX-512, AVX2 and
- * the baseline, chosen at load time.
+ * chunk's first number for it) in one pass, then merged the same way. Fixed
+ * subtract/divide stages are applied to the values as a block reads them (a variant
+ * of every folder per kind of references), so a pipeline's reduction reads the cache
+ * once. A shuffle-lz4 chunk may come as the byte planes LZ4 leaves; a block then puts
+ * its values together in registers as it reads them (another variant of every
+ * folder). The folds are compiled for AVX-512, AVX2 and the baseline, chosen at load
+ * time.
  */
 #include "query/accumulate.h"
 

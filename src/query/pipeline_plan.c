@@ -126,9 +126,8 @@ static int plan_walk(blz_pipeline_plan *plan, const blz_stages *st, int role,
     blz_pass_plan *pass = add_pass(plan, role, w->budget + held);
     pass->strip_rows = rows;
     pass->strips = (int32_t)blz_div_ceil(st->layout->height, rows);
-    pass->threads = w->threads > 0 ? w->threads : omp_get_max_threads();
-    pass->walk_bytes = blz_frame_walk_bytes(st, st->layout->width, rows,
-                                            blz_frame_walk_threads(w));
+    pass->threads = blz_frame_walk_threads(w);
+    pass->walk_bytes = blz_frame_walk_bytes(st, st->layout->width, rows, pass->threads);
     pass->sink_bytes = held;
     return BLZ_OK;
 }

@@ -7,7 +7,6 @@
  * so asking for it makes the region a single strip.
  */
 #include <math.h>
-#include <omp.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -397,13 +396,13 @@ static int run_rois(roi_run *run, const blz_roi *rois, const blz_run_options *o)
     run->scratch = malloc(scratch_values * sizeof(float));
     run->partial = malloc(partial_values * sizeof(double));
     run->parts = malloc(most_runs * 4 * sizeof(double));
-    run->threads = o->threads > 0 ? o->threads : omp_get_max_threads();
     if (!run->scratch || !run->partial || !run->parts)
         return blz_fail(BLZ_ERR_NOMEM, "%s: out of memory for ROI values", run->st->path);
     held += scratch_values * sizeof(float) + (partial_values + most_runs * 4) * sizeof(double)
             + BLZ_SELECT_COUNTS * sizeof(uint32_t);
     blz_walk_options w = { .budget = run->st->budget > held ? run->st->budget - held : 0,
                            .threads = o->threads, .one_strip = run->median };
+    run->threads = blz_frame_walk_threads(&w);
     rc = blz_frame_walk(run->st, &run->region, &w, roi_sink, run);
     for (int64_t n = 0; rc == BLZ_OK && n < run->st->geom.outputs; n++)
         for (int r = 0; r < run->nrois; r++)
