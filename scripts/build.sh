@@ -6,6 +6,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 dir=${1:-"$top/build"}
 [ $# -gt 0 ] && shift
 [ -x "$top/configure" ] || (cd "$top" && autoreconf -fi >/dev/null 2>&1)
+# The scripts need one kind of library: shared, unless told --disable-shared. Building
+# the static one as well would compile every file twice.
+case " $* " in *" --disable-shared "*) ;; *) set -- --disable-static "$@" ;; esac
 mkdir -p "$dir"
 cd "$dir"
 [ -f Makefile ] || "$top/configure" --enable-werror -q "$@"
