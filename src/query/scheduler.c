@@ -320,6 +320,13 @@ static int walk_bands(const blz_cache *cache, const blz_selection *sel, const bl
     return st;
 }
 
+/* One decode buffer per planned thread, none when the plan has no decoding to do. */
+static int alloc_decode_buffers(const blz_cache *cache, const blz_plan *plan,
+                                blz_decode_buffers *d)
+{
+    return blz_decode_buffers_alloc(cache, plan->decode_bytes ? plan->threads : 0, d);
+}
+
 /* The values of chunk (tb, ty, tx), decoded into the thread's buffer if needed. */
 static int load_chunk(const blz_cache *cache, const blz_decode_buffers *d, int64_t tb,
                       int32_t ty, int32_t tx, const float **values)
@@ -407,7 +414,7 @@ int blz_sched_stream(const blz_cache *cache, const blz_selection *sel, const blz
 {
     stream_walk w = { cache, blz_cache_layout(cache), sel, plan, hooks, ctx, { NULL, 0 },
                       { 0, 0, 0, 0 } };
-    int st = blz_decode_buffers_alloc(cache, plan->decode_bytes ? plan->threads : 0, &w.decode);
+    int st = alloc_decode_buffers(cache, plan, &w.decode);
     const blz_layout *l = w.layout;
     for (int32_t ty0 = 0; st == BLZ_OK && ty0 < l->ny; ty0 += plan->strip_tile_rows) {
         w.rect = (tile_rect){ ty0, ty0 + plan->strip_tile_rows, 0, l->nx };
@@ -651,7 +658,7 @@ int blz_sched_gather(const blz_cache *cache, const blz_selection *sel, const blz
         w.slices = buffer;
     else
         w.group.values = buffer;
-    int st = blz_decode_buffers_alloc(cache, plan->decode_bytes ? plan->threads : 0, &w.decode);
+    int st = alloc_decode_buffers(cache, plan, &w.decode);
     if (st == BLZ_OK) {
         st = gather_groups(&w);
         blz_decode_buffers_free(&w.decode);
