@@ -3,9 +3,10 @@ CACHE_TEST_LIBS = tests/libtestcache.la $(TEST_LIBS) $(XXHASH_LIBS)
 check_LTLIBRARIES += tests/libtestcache.la
 tests_libtestcache_la_SOURCES = tests/test_cache_util.c tests/test_cache_util.h
 
-check_PROGRAMS += tests/test_cache_shuffle tests/test_cache_roundtrip
-TESTS += tests/test_cache_shuffle tests/test_cache_roundtrip
+check_PROGRAMS += tests/test_cache_shuffle tests/test_int_limit tests/test_cache_roundtrip
+TESTS += tests/test_cache_shuffle tests/test_int_limit tests/test_cache_roundtrip
 tests_test_cache_shuffle_LDADD = $(CACHE_TEST_LIBS)
+tests_test_int_limit_LDADD = $(CACHE_TEST_LIBS)
 tests_test_cache_roundtrip_LDADD = $(CACHE_TEST_LIBS)
 check_PROGRAMS += tests/test_cache_damage
 TESTS += tests/test_cache_damage

@@ -7,7 +7,7 @@
  * AND the affected checksums recomputed (with xxhash's own XXH3_64bits, at the offsets
  * docs/FORMAT.md gives), so the checks behind the checksums are reached. Each variant
  * must fail with the documented status and never crash (the suite also runs under
- * ASan/UBSan).
+ * ASan/UBSan). An index entry's false integer claim is caught by verifying reads.
  */
 #include <check.h>
 #include <stdio.h>
@@ -125,6 +125,44 @@ START_TEST(flipped_chunk_byte_is_caught)
     const float *v;
     ck_assert_int_eq(blz_cache_chunk(c, 0, buf, &v), BLZ_OK);
     ck_assert_int_eq(blz_cache_chunk(c, 1, buf, &v), BLZ_ERR_CHECKSUM);
+    blz_chunk_buf_free(buf);
+    blz_cache_close(c);
+    free(b);
+    drop_fixture(&f);
+}
+END_TEST
+
+/* An index entry claiming integers below one less than its chunk's largest value + 1,
+ * its checksums resealed: a verifying read of that chunk (as values or byte planes)
+ * fails naming the claim; other chunks and reads without verification do not. */
+START_TEST(false_integer_claim_is_caught)
+{
+    fixture f;
+    make_fixture(&f, _i);
+    unsigned char *b = copy(&f);
+    unsigned char *entry1 = b + get64(b + H_INDEX) + ENTRY;
+    uint32_t claim;
+    memcpy(&claim, entry1 + 28, 4);
+    ck_assert_uint_gt(claim, 1);
+    put32(entry1 + 28, claim - 1);
+    reseal_section(b, H_INDEX);
+    ck_assert_int_eq(tcu_spit(f.variant, b, f.size), 0);
+    blz_cache *c;
+    const float *v;
+    const unsigned char *planes;
+    ck_assert_int_eq(blz_cache_open(&c, f.variant, 0), BLZ_OK);
+    blz_chunk_buf *buf = blz_chunk_buf_alloc(c);
+    ck_assert_int_eq(blz_cache_chunk(c, 1, buf, &v), BLZ_OK);
+    blz_chunk_buf_free(buf);
+    blz_cache_close(c);
+    ck_assert_int_eq(blz_cache_open(&c, f.variant, BLZ_OPEN_VERIFY), BLZ_OK);
+    buf = blz_chunk_buf_alloc(c);
+    ck_assert_int_eq(blz_cache_chunk(c, 0, buf, &v), BLZ_OK);
+    ck_assert_int_eq(blz_cache_chunk(c, 1, buf, &v), BLZ_ERR_FORMAT);
+    ck_assert_ptr_nonnull(strstr(blz_errmsg(), "chunk 1"));
+    ck_assert_ptr_nonnull(strstr(blz_errmsg(), "integers below"));
+    ck_assert_int_eq(blz_cache_chunk_planes(c, 1, buf, &v, &planes), BLZ_ERR_FORMAT);
+    ck_assert_int_eq(blz_cache_chunk_planes(c, 2, buf, &v, &planes), BLZ_OK);
     blz_chunk_buf_free(buf);
     blz_cache_close(c);
     free(b);
@@ -360,6 +398,8 @@ int main(void)
     TCase *tc = tcase_create("damage");
     tcase_add_test(tc, good_file_opens);
     tcase_add_loop_test(tc, flipped_chunk_byte_is_caught, BLZ_CODEC_RAW, BLZ_CODEC_SHUFFLE_LZ4 + 1);
+    tcase_add_loop_test(tc, false_integer_claim_is_caught, BLZ_CODEC_RAW,
+                        BLZ_CODEC_SHUFFLE_LZ4 + 1);
     tcase_add_test(tc, flipped_section_byte_is_caught);
     tcase_add_test(tc, truncations_are_refused);
     tcase_add_loop_test(tc, hostile_headers_are_refused, 0,

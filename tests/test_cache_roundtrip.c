@@ -6,7 +6,8 @@
  * default chunk shape) each chunk is compared with a reference built by a plain loop
  * from the frames written (edge padding included), whole frames and odd regions come
  * back through blz_cache_read_region, and the frame table and metadata survive. Each
- * chunk read as byte planes (blz_cache_chunk_planes) must hold the same bits.
+ * chunk read as byte planes (blz_cache_chunk_planes) must hold the same bits, and each
+ * index entry must claim integers below the chunk's largest value + 1.
  */
 #include <check.h>
 #include <math.h>
@@ -79,6 +80,20 @@ static float expected(const fixture *f, const blz_layout *l, int64_t tb, int32_t
                          (size_t)f->g.c + (size_t)c];
 }
 
+/* The integer claim chunk (tb, ty, tx) must carry: the fixtures' values are integers
+ * (padding is 0), so their largest magnitude + 1. */
+static uint32_t expected_claim(const fixture *f, const blz_layout *l, int64_t tb, int32_t ty,
+                               int32_t tx)
+{
+    float largest = 0.0f;
+    for (int32_t lt = 0; lt < l->ct; lt++)
+        for (int32_t ly = 0; ly < l->th; ly++)
+            for (int32_t lx = 0; lx < l->tw; lx++)
+                for (int32_t c = 0; c < l->channels; c++)
+                    largest = fmaxf(largest, fabsf(expected(f, l, tb, ty, tx, lt, ly, lx, c)));
+    return (uint32_t)largest + 1;
+}
+
 static void check_chunk(const fixture *f, const blz_layout *l, blz_chunk_buf *buf,
                         int64_t tb, int32_t ty, int32_t tx)
 {
@@ -95,6 +110,9 @@ static void check_chunk(const fixture *f, const blz_layout *l, blz_chunk_buf *bu
                         bad = i;
     ck_assert_msg(bad == SIZE_MAX, "chunk %lld value %zu: %g", (long long)id, bad,
                   bad == SIZE_MAX ? 0.0 : (double)v[bad]);
+    blz_chunk_entry e;
+    ck_assert_int_eq(blz_cache_chunk_entry(f->cache, id, &e), BLZ_OK);
+    ck_assert_uint_eq(e.int_limit, expected_claim(f, l, tb, ty, tx));
 }
 
 /* blz_cache_chunk_planes: a shuffle-lz4 chunk as byte planes that put back together
@@ -260,7 +278,7 @@ START_TEST(frame_table_and_metadata_survive)
     int major, minor;
     blz_cache_version(f.cache, &major, &minor);
     ck_assert_int_eq(major, 1);
-    ck_assert_int_eq(minor, 0);
+    ck_assert_int_eq(minor, 1);
     size_t size;
     unsigned char *bytes = tu_slurp(f.path, &size);
     ck_assert_uint_eq(blz_cache_file_size(f.cache), size);

@@ -383,6 +383,93 @@ START_TEST(test_codecs_fold_alike)
 }
 END_TEST
 
+/* Sum and mean (NaN ignored: also their counts) of value i over frames start, start +
+ * step, ... by a plain loop in double. */
+static void reference_sums(const rf_stack *s, int64_t start, int64_t step, bool ignore,
+                           size_t i, double *sum, double *mean)
+{
+    double total = 0.0, count = 0.0;
+    size_t n = rf_frame_values(s);
+    for (int64_t t = start; t < s->frames; t += step) {
+        float v = s->values[(size_t)t * n + i];
+        if (ignore && isnan(v))
+            continue;
+        total += v;
+        count += 1.0;
+    }
+    *sum = count > 0 ? total : NAN;
+    *mean = count > 0 ? total / count : NAN;
+}
+
+/* Sums of integers are exact, so blitz must give the plain loop's bits, whichever way
+ * each chunk is summed: in float32 when its index entry claims integers small enough
+ * (all but the chunks with a NaN here), in double otherwise, from floats and from byte
+ * planes, with NaN propagated and ignored, for all frames and every third. */
+START_TEST(test_integer_sums_exact)
+{
+    static const int codecs[] = { BLZ_CODEC_RAW, BLZ_CODEC_LZ4, BLZ_CODEC_SHUFFLE_LZ4 };
+    char *dir = tu_tmpdir();
+    char *path = tu_fmt("%s/stack.blz", dir);
+    rf_stack s = rf_stack_make(37, 23, 37, 1, 65535, 0, 10);
+    size_t n = rf_frame_values(&s);
+    s.values[20 * n + 100] = NAN;   /* in time block 2 (frames 16..23) */
+    s.values[33 * n + 700] = NAN;
+    double *got = malloc(n * sizeof *got);
+    for (size_t k = 0; k < 3; k++) {
+        ck_assert_int_eq(rf_write_cache(&s, path, 8, 8, 16, codecs[k]), BLZ_OK);
+        blz_cache *c = rf_open(path);
+        for (int step = 1; step <= 3; step += 2)
+            for (int op = 0; op < 2; op++)
+                for (int ignore = 0; ignore < 2; ignore++) {
+                    blz_reduce_options o = blz_reduce_defaults(op ? BLZ_OP_MEAN : BLZ_OP_SUM);
+                    o.frames = (blz_frame_range){ step - 1, -1, step };
+                    o.nan_policy = ignore ? BLZ_NAN_IGNORE : BLZ_NAN_PROPAGATE;
+                    o.threads = 2;
+                    ck_assert_msg(blz_reduce(c, &o, got) == BLZ_OK, "%s", blz_errmsg());
+                    for (size_t i = 0; i < n; i++) {
+                        double sum, mean;
+                        reference_sums(&s, step - 1, step, ignore, i, &sum, &mean);
+                        double want = op ? mean : sum;
+                        ck_assert_msg(memcmp(&got[i], &want, sizeof want) == 0 ||
+                                      (isnan(got[i]) && isnan(want)),
+                                      "codec %d, %s, step %d, ignore %d: value %zu is %.17g, "
+                                      "the plain loop's %.17g", codecs[k],
+                                      op ? "mean" : "sum", step, ignore, i, got[i], want);
+                    }
+                }
+        blz_cache_close(c);
+    }
+    free(got);
+    rf_finish(NULL, &s, dir, path);
+}
+END_TEST
+
+/* Frames of 2^24 - 1, 4 and 0 at one pixel: the chunk claims integers below 2^24, too
+ * large for float32 sums of its frames, and the exact sum 2^24 + 3 is no float32: it
+ * must still come out exact. */
+START_TEST(test_integer_claim_too_large_for_float)
+{
+    char *dir = tu_tmpdir();
+    char *path = tu_fmt("%s/stack.blz", dir);
+    rf_stack s = rf_stack_make(3, 4, 4, 1, 100, 0, 11);
+    size_t n = rf_frame_values(&s);
+    s.values[0] = 16777215.0f;
+    s.values[n] = 4.0f;
+    s.values[2 * n] = 0.0f;
+    ck_assert_int_eq(rf_write_cache(&s, path, 4, 4, 4, BLZ_CODEC_LZ4), BLZ_OK);
+    blz_cache *c = rf_open(path);
+    blz_chunk_entry e;
+    ck_assert_int_eq(blz_cache_chunk_entry(c, 0, &e), BLZ_OK);
+    ck_assert_uint_eq(e.int_limit, 16777216);
+    double *got = malloc(n * sizeof *got);
+    blz_reduce_options o = blz_reduce_defaults(BLZ_OP_SUM);
+    ck_assert_int_eq(blz_reduce(c, &o, got), BLZ_OK);
+    ck_assert_double_eq(got[0], 16777219.0);
+    free(got);
+    rf_finish(c, &s, dir, path);
+}
+END_TEST
+
 /* A budget that forces strips / bands / sub-tile gather groups gives the same bits. */
 START_TEST(test_small_budget_same_result)
 {
@@ -567,6 +654,8 @@ static Suite *reduce_suite(void)
     TCase *plain = tcase_create("plain");
     tcase_add_test(plain, test_small_budget_same_result);
     tcase_add_test(plain, test_codecs_fold_alike);
+    tcase_add_test(plain, test_integer_sums_exact);
+    tcase_add_test(plain, test_integer_claim_too_large_for_float);
     tcase_add_test(plain, test_budget_too_small);
     tcase_add_test(plain, test_bad_ranges);
     tcase_add_test(plain, test_select_against_sort);

@@ -2,10 +2,11 @@
  * query_info.c - "blitz-query info" and "blitz-query verify": looking at a cache itself.
  *
  * info prints the geometry, the chunk shape and grid, the codec mix and compression,
- * the frame range and time span, and the metadata, as text or (--json) as one JSON
- * object. verify checks every chunk's stored bytes against the index checksum and
- * decodes the compressed ones, in parallel; it prints one line per bad chunk and a
- * summary, and exits 65 when anything is wrong.
+ * the integer claims, the frame range and time span, and the metadata, as text or
+ * (--json) as one JSON object. verify checks every chunk's stored bytes against the
+ * index checksum, decodes the compressed ones and checks the values against the
+ * index's integer claim, in parallel; it prints one line per bad chunk and a summary,
+ * and exits 65 when anything is wrong.
  */
 #include <getopt.h>
 #include <math.h>
@@ -51,6 +52,8 @@ typedef struct summary {
     int64_t codecs[N_CODECS];
     uint64_t stored;                 /* bytes of chunk data in the file */
     uint64_t values;                 /* bytes the chunks hold decoded */
+    int64_t integer_chunks;          /* chunks whose entry claims integers */
+    uint32_t int_limit;              /* the largest claim among them */
     int64_t first_source, last_source;
     double first_time, last_time;    /* NaN when unknown */
 } summary;
@@ -64,6 +67,8 @@ static summary summarise(const blz_cache *c)
         blz_cache_chunk_entry(c, id, &e);
         s.codecs[e.codec]++;
         s.stored += e.stored_size;
+        s.integer_chunks += e.int_limit != 0;
+        s.int_limit = e.int_limit > s.int_limit ? e.int_limit : s.int_limit;
     }
     blz_cache_frame_info(c, 0, &s.first_source, &s.first_time);
     blz_cache_frame_info(c, l->frames - 1, &s.last_source, &s.last_time);
@@ -113,6 +118,11 @@ static void print_text(const blz_cache *c, const summary *s)
     printf("stored      %llu bytes of chunk data for %llu bytes of values (ratio %.2f)\n",
            (unsigned long long)s->stored, (unsigned long long)s->values,
            (double)s->values / (double)s->stored);
+    if (s->integer_chunks > 0)
+        printf("integers    %lld of %lld chunks hold integers only, of magnitude below %lu\n",
+               (long long)s->integer_chunks, (long long)l->chunks, (unsigned long)s->int_limit);
+    else
+        printf("integers    no chunk is known to hold integers only\n");
     for (size_t i = 0; i < blz_cache_meta_count(c); i++) {
         const char *key, *value;
         blz_cache_meta_at(c, i, &key, &value);
@@ -159,6 +169,8 @@ static void print_json(const blz_cache *c, const summary *s)
            (long long)s->codecs[1], (long long)s->codecs[2], (unsigned long long)s->stored,
            (unsigned long long)s->values);
     tool_json_number((double)s->values / (double)s->stored);
+    printf(",\"integer_chunks\":%lld,\"int_limit\":%lu", (long long)s->integer_chunks,
+           (unsigned long)s->int_limit);
     printf(",\"first_source_frame\":%lld,\"last_source_frame\":%lld,\"first_timestamp\":",
            (long long)s->first_source, (long long)s->last_source);
     tool_json_number(s->first_time);
@@ -172,7 +184,8 @@ static void print_json(const blz_cache *c, const summary *s)
 static const char info_usage[] =
     "usage: blitz-query info [--json] CACHE\n"
     "Describe CACHE: geometry, chunk shape and grid, codec mix and compression ratio,\n"
-    "frame count and time span, metadata. --json prints one JSON object.\n";
+    "chunks known to hold integers, frame count and time span, metadata. --json prints\n"
+    "one JSON object.\n";
 
 int cmd_info(int argc, char **argv)
 {
@@ -193,12 +206,12 @@ int cmd_info(int argc, char **argv)
     return 0;
 }
 
-/* Check one chunk: stored bytes against the checksum, then decoding. */
+/* Check one chunk (the cache is open with BLZ_OPEN_VERIFY): its stored bytes against
+ * the checksum, their decoding, and the values against the integer claim. */
 static int check_chunk(const blz_cache *c, int64_t id, blz_chunk_buf *buf)
 {
-    int st = blz_cache_verify_chunk(c, id);
     const float *values;
-    return st < 0 ? st : blz_cache_chunk(c, id, buf, &values);
+    return blz_cache_chunk(c, id, buf, &values);
 }
 
 /* Status of every chunk, checked in parallel with one decode buffer per thread. */
@@ -243,8 +256,9 @@ static int64_t report_bad(const blz_cache *c, const int *status)
 static const char verify_usage[] =
     "usage: blitz-query verify CACHE\n"
     "Check the header, index, frame table and metadata of CACHE, then every chunk against\n"
-    "its checksum (compressed chunks are also decoded). Prints one line per bad chunk and a\n"
-    "summary; exit status 0 when the cache is sound, 65 when it is not.\n";
+    "its checksum and its values against the index's integer claim (compressed chunks are\n"
+    "decoded). Prints one line per bad chunk and a summary; exit status 0 when the cache\n"
+    "is sound, 65 when it is not.\n";
 
 int cmd_verify(int argc, char **argv)
 {
@@ -253,7 +267,7 @@ int cmd_verify(int argc, char **argv)
     if (st != 0)
         return st < 0 ? 0 : st;
     blz_cache *c;
-    if ((st = blz_cache_open(&c, path, 0)) < 0)
+    if ((st = blz_cache_open(&c, path, BLZ_OPEN_VERIFY)) < 0)
         return tool_report(st);
     const int64_t chunks = blz_cache_layout(c)->chunks;
     int *status = malloc((size_t)chunks * sizeof *status);

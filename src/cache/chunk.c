@@ -5,13 +5,16 @@
  * boundaries, so the floats are aligned). lz4 and shuffle-lz4 chunks are decoded with
  * LZ4_decompress_safe into the caller's per-thread blz_chunk_buf; a reader that takes
  * byte planes gets a shuffle-lz4 chunk before its unshuffle. With BLZ_OPEN_VERIFY
- * every read first checks the stored bytes against the index checksum.
+ * every read first checks the stored bytes against the index checksum, and the values
+ * against the index's integer claim.
  */
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "cache/codec.h"
+#include "cache/int_limit.h"
+#include "cache/shuffle.h"
 #include "cache/reader.h"
 #include "core/checked.h"
 #include "core/error_internal.h"
@@ -96,14 +99,28 @@ static int decode(const blz_cache *c, int64_t id, const blz_chunk_entry *e, blz_
     return BLZ_OK;
 }
 
-/* Chunk id as values, or as byte planes when planes is not NULL and the chunk has them. */
+/* The values of chunk id against its entry's integer claim (BLZ_OPEN_VERIFY). */
+static int verify_claim(const blz_cache *c, int64_t id, const blz_chunk_entry *e,
+                        const float *values)
+{
+    if (!blz_int_limit_holds(values, c->layout.chunk_values, e->int_limit))
+        return blz_fail(BLZ_ERR_FORMAT, "%s: chunk %lld at offset %llu: values break the "
+                        "index's claim of integers below %lu", c->path, (long long)id,
+                        (unsigned long long)e->offset, (unsigned long)e->int_limit);
+    return BLZ_OK;
+}
+
+/* Chunk id as values, or as byte planes when planes is not NULL and the chunk has them
+ * (under BLZ_OPEN_VERIFY their values are put together in the spare buffer, for the
+ * integer claim's check). */
 static int read_chunk(const blz_cache *c, int64_t id, blz_chunk_buf *buf, const float **values,
                       const unsigned char **planes)
 {
     const blz_chunk_entry *e = NULL;
     const unsigned char *shuffled = NULL;
+    bool verify = c->flags & BLZ_OPEN_VERIFY;
     int st = entry_of(c, id, &e);
-    if (st == BLZ_OK && (c->flags & BLZ_OPEN_VERIFY))
+    if (st == BLZ_OK && verify)
         st = verify_entry(c, id, e);
     if (st < 0)
         return st;
@@ -116,7 +133,11 @@ static int read_chunk(const blz_cache *c, int64_t id, blz_chunk_buf *buf, const 
         *values = (const float *)(const void *)buf->decoded;
     if (planes)
         *planes = shuffled;
-    return BLZ_OK;
+    if (!verify)
+        return BLZ_OK;
+    if (shuffled)
+        blz_unshuffle4(buf->decoded, shuffled, c->layout.chunk_values);
+    return verify_claim(c, id, e, *values ? *values : (const float *)(const void *)buf->decoded);
 }
 
 int blz_cache_chunk(const blz_cache *c, int64_t id, blz_chunk_buf *buf, const float **values)

@@ -242,7 +242,7 @@ void blz_entry_encode(const blz_chunk_entry *e, unsigned char out[BLZ_INDEX_ENTR
     blz_store64(out + 8, e->stored_size);
     blz_store64(out + 16, e->checksum);
     blz_store32(out + 24, (uint32_t)e->codec);
-    blz_store32(out + 28, 0);
+    blz_store32(out + 28, e->int_limit);
 }
 
 void blz_entry_decode(const unsigned char in[BLZ_INDEX_ENTRY], blz_chunk_entry *e)
@@ -250,7 +250,8 @@ void blz_entry_decode(const unsigned char in[BLZ_INDEX_ENTRY], blz_chunk_entry *
     uint32_t codec = blz_load32(in + 24);
     *e = (blz_chunk_entry){ .offset = blz_load64(in), .stored_size = blz_load64(in + 8),
                             .checksum = blz_load64(in + 16),
-                            .codec = codec > BLZ_CODEC_SHUFFLE_LZ4 ? -1 : (int)codec };
+                            .codec = codec > BLZ_CODEC_SHUFFLE_LZ4 ? -1 : (int)codec,
+                            .int_limit = blz_load32(in + 28) };
 }
 
 static int check_stored_size(const blz_chunk_entry *e, int64_t id, const blz_layout *l,

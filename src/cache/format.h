@@ -22,7 +22,7 @@
 enum {
     BLZ_MAGIC_SIZE = 8,
     BLZ_FORMAT_MAJOR = 1,
-    BLZ_FORMAT_MINOR = 0,
+    BLZ_FORMAT_MINOR = 1,            /* 1.1: the index entries' int_limit */
     BLZ_HEADER_BLOCK = 4096,        /* header block size written by this version */
     BLZ_HEADER_BLOCK_MAX = 65536,   /* largest header block a reader accepts */
     BLZ_HEADER_USED = 256,          /* meaningful bytes at the start of the header block */

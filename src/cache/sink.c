@@ -1,5 +1,6 @@
 /*
- * sink.c - parallel tiling, compression and hashing of a time block, ordered appends.
+ * sink.c - parallel tiling, compression, hashing and integer claims of a time block,
+ * ordered appends.
  *
  * Tiles are processed in batches of one per slot with `omp parallel for`; each slot
  * has its own tile and scratch buffers, so the workers share nothing. The appends run
@@ -10,6 +11,7 @@
 
 #include "blitz/error.h"
 #include "cache/format.h"
+#include "cache/int_limit.h"
 #include "cache/sink.h"
 #include "cache/tile.h"
 #include "core/checked.h"
@@ -45,8 +47,8 @@ int blz_sink_init(blz_sink *s, blz_atomic_file *out, const blz_layout *l, int co
         return blz_fail(BLZ_ERR_RANGE, "%s: chunk buffers overflow", out->path);
     s->slots = aligned_alloc(SLOT_ALIGN, total);
     s->encoded = calloc((size_t)threads, sizeof *s->encoded);
-    s->checksums = calloc((size_t)threads, sizeof *s->checksums);
-    if (!s->slots || !s->encoded || !s->checksums)
+    s->made = calloc((size_t)threads, sizeof *s->made);
+    if (!s->slots || !s->encoded || !s->made)
         return blz_fail(BLZ_ERR_NOMEM, "%s: cannot allocate %zu bytes of chunk buffers",
                         out->path, total);
     return BLZ_OK;
@@ -71,7 +73,8 @@ static int reserve_entries(blz_sink *s, size_t more)
     return BLZ_OK;
 }
 
-/* Tile, encode and hash tiles first..first+n-1 of the block into slots 0..n-1. */
+/* Tile, encode, hash and scan for the integer claim tiles first..first+n-1 of the block
+ * into slots 0..n-1. */
 static void encode_batch(blz_sink *s, const float *block, int32_t valid, int64_t first,
                          int n)
 {
@@ -82,8 +85,12 @@ static void encode_batch(blz_sink *s, const float *block, int32_t valid, int64_t
         int64_t t = first + j;
         blz_tile_extract(l, block, valid, (int32_t)(t / l->nx), (int32_t)(t % l->nx),
                          (float *)tile);
-        s->encoded[j] = blz_codec_encode(tile, l->chunk_bytes, s->codec, tile + l->chunk_bytes);
-        s->checksums[j] = blz_hash(s->encoded[j].bytes, s->encoded[j].size);
+        uint32_t int_limit = blz_int_limit((const float *)tile, l->chunk_values);
+        blz_encoded *e = &s->encoded[j];
+        *e = blz_codec_encode(tile, l->chunk_bytes, s->codec, tile + l->chunk_bytes);
+        s->made[j] = (blz_chunk_entry){ .stored_size = e->size,
+                                        .checksum = blz_hash(e->bytes, e->size),
+                                        .codec = e->codec, .int_limit = int_limit };
     }
 }
 
@@ -96,10 +103,8 @@ static int append_batch(blz_sink *s, int n)
         int st = blz_atomic_pwrite(s->out, s->encoded[j].bytes, s->encoded[j].size, offset);
         if (st < 0)
             return st;
-        s->entries[s->count++] = (blz_chunk_entry){ .offset = offset,
-                                                    .stored_size = s->encoded[j].size,
-                                                    .checksum = s->checksums[j],
-                                                    .codec = s->encoded[j].codec };
+        s->entries[s->count] = s->made[j];
+        s->entries[s->count++].offset = offset;
         s->end = offset + s->encoded[j].size;
     }
     return BLZ_OK;
@@ -124,7 +129,7 @@ void blz_sink_free(blz_sink *s)
 {
     free(s->slots);
     free(s->encoded);
-    free(s->checksums);
+    free(s->made);
     free(s->entries);
     *s = (blz_sink){ 0 };
 }

@@ -22,7 +22,7 @@ typedef struct blz_sink {
     unsigned char *slots;        /* threads x slot_bytes */
     size_t slot_bytes;           /* chunk_bytes of tile + codec scratch */
     blz_encoded *encoded;        /* per slot */
-    uint64_t *checksums;         /* per slot */
+    blz_chunk_entry *made;       /* per slot: the entry but for its offset */
     blz_chunk_entry *entries;    /* the index so far */
     size_t count, cap;
     uint64_t end;                /* file offset after the last chunk */

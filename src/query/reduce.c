@@ -230,6 +230,7 @@ static int fold_chunk(void *ctx, const blz_chunk_task *task)
     }
     blz_chunk_task staged = *task;
     staged.values = buf;
+    staged.int_limit = 0;   /* the stages' values need not be integers */
     blz_accum_chunk(&s->acc, &staged, NULL);
     return BLZ_OK;
 }

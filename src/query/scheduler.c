@@ -350,15 +350,20 @@ typedef struct stream_walk {
 } stream_walk;
 
 /* Chunk (tb, ty, tx) into the task: its values, or its byte planes when the hooks
- * take them. */
+ * take them, and its integer claim. */
 static int load_stream_chunk(const stream_walk *w, int64_t tb, int32_t ty, int32_t tx,
                              blz_chunk_task *task)
 {
+    int64_t id = blz_chunk_id(w->layout, tb, ty, tx);
+    blz_chunk_entry e;
+    int st = blz_cache_chunk_entry(w->cache, id, &e);
+    if (st < 0)
+        return st;
+    task->int_limit = e.int_limit;
     if (!w->hooks->planes)
         return load_chunk(w->cache, &w->decode, tb, ty, tx, &task->values);
-    return blz_cache_chunk_planes(w->cache, blz_chunk_id(w->layout, tb, ty, tx),
-                                  blz_decode_buffers_mine(&w->decode), &task->values,
-                                  &task->planes);
+    return blz_cache_chunk_planes(w->cache, id, blz_decode_buffers_mine(&w->decode),
+                                  &task->values, &task->planes);
 }
 
 static int stream_tile(const stream_walk *w, int32_t ty, int32_t tx, const int64_t *blocks,

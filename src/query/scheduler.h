@@ -56,6 +56,7 @@ typedef struct blz_chunk_task {
     int64_t frame_count;   /* selected frames in the chunk */
     int64_t local_first;   /* its index inside the chunk */
     int64_t step;          /* selection step */
+    uint32_t int_limit;    /* the chunk's integer claim (blz_chunk_entry), 0 for none */
     int thread;            /* OpenMP thread number, for per-thread scratch */
 } blz_chunk_task;
 
