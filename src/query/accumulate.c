@@ -16,8 +16,9 @@
  * are the same sequence of double additions as a frame-by-frame fold, independent of
  * the thread count; the lines a few blocks ahead in every frame are prefetched. Sums of
  * a chunk whose index entry claims small integers are made in float32, exactly, and
- * added once (block_sum_integers): the conversions to double were most of the fold's
- * cost on a freshly decoded lz4 chunk, and slowed the decoding that follows. std/var
+ * added once (block_sum_integers; from byte planes 32 values at a time,
+ * fold_sum_integers_planes): the conversions to double were most of the fold's cost
+ * on a freshly decoded lz4 chunk. std/var
  * without NaN handling sum each chunk's deviations from a shift close to its mean and
  * their squares (one pass, two for a tile's first chunk) and merge the chunk into the
  * running state with Chan's formula; with NaN ignored each value has its own count,
@@ -545,12 +546,14 @@ FOLDERS(sum) FOLDERS(sum_ignore) FOLDERS(chan) FOLDERS(chan_ignore)
 FOLDERS(min) FOLDERS(min_ignore) FOLDERS(max) FOLDERS(max_ignore)
 FOLDERS(argmin) FOLDERS(argmin_ignore) FOLDERS(argmax) FOLDERS(argmax_ignore)
 #undef FOLDERS
-/* The envelope and the float32 sums fold the raw samples only. */
+/* The envelope and the float32 sums fold the raw samples only (the sums' byte planes:
+ * fold_sum_integers_planes). */
 #define PLAIN_FOLDER(name) \
     FOLDER(name, REFS_NONE) FOLDER(name, NONE_FROM_PLANES) \
     static const fold_fn fold_##name[] = { fold_##name##_REFS_NONE, NULL, NULL, \
                                            fold_##name##_NONE_FROM_PLANES };
-PLAIN_FOLDER(envelope_nan) PLAIN_FOLDER(envelope_nonfinite) PLAIN_FOLDER(sum_integers)
+PLAIN_FOLDER(envelope_nan) PLAIN_FOLDER(envelope_nonfinite)
+FOLDER(sum_integers, REFS_NONE)
 #undef PLAIN_FOLDER
 #undef FOLDER
 
@@ -681,6 +684,92 @@ void blz_accum_reset(blz_accum *acc, int32_t y0, int32_t rows)
     fill(acc->c, n, 0.0);
 }
 
+/* Byte planes to float32 sums, 32 values at a time: the two rounds of interleaves of
+ * blz_unshuffle_block (shuffle.h) on both 16-byte halves of 32-byte vectors at once.
+ * Each half yields its 16 values as four groups of 4, so sum k holds values 4k..4k+3
+ * and 16+4k..16+4k+3; the order is put right once, after the chunk's last frame. */
+typedef unsigned char bytes32 __attribute__((vector_size(32)));
+typedef float floats8 __attribute__((vector_size(32)));
+enum { WIDE = 32 };
+#define INTERLEAVE_LO \
+    0, 32, 1, 33, 2, 34, 3, 35, 4, 36, 5, 37, 6, 38, 7, 39, 16, 48, 17, 49, 18, 50, 19, \
+    51, 20, 52, 21, 53, 22, 54, 23, 55
+#define INTERLEAVE_HI \
+    8, 40, 9, 41, 10, 42, 11, 43, 12, 44, 13, 45, 14, 46, 15, 47, 24, 56, 25, 57, 26, \
+    58, 27, 59, 28, 60, 29, 61, 30, 62, 31, 63
+
+/* Sums over the chunk's selected frames of 32 values of a row (first: their bytes in
+ * plane 0 of the first selected frame), added to a[0..31] in order. */
+static inline __attribute__((always_inline)) void
+sum_planes_wide(const unsigned char *first, size_t plane, size_t stride, int64_t frames,
+                double *a)
+{
+    floats8 s0 = { 0 }, s1 = { 0 }, s2 = { 0 }, s3 = { 0 };
+    for (int64_t f = 0; f < frames; f++) {
+        const unsigned char *p = first + (size_t)f * stride;
+        for (size_t k = 0; k < 4; k++)
+            __builtin_prefetch(p + PREFETCH_FRAMES * stride + k * plane);
+        bytes32 p0, p1, p2, p3;
+        memcpy(&p0, p, sizeof p0);
+        memcpy(&p1, p + plane, sizeof p1);
+        memcpy(&p2, p + 2 * plane, sizeof p2);
+        memcpy(&p3, p + 3 * plane, sizeof p3);
+        bytes32 t0 = __builtin_shufflevector(p0, p2, INTERLEAVE_LO);
+        bytes32 t1 = __builtin_shufflevector(p0, p2, INTERLEAVE_HI);
+        bytes32 t2 = __builtin_shufflevector(p1, p3, INTERLEAVE_LO);
+        bytes32 t3 = __builtin_shufflevector(p1, p3, INTERLEAVE_HI);
+        s0 += (floats8)__builtin_shufflevector(t0, t2, INTERLEAVE_LO);
+        s1 += (floats8)__builtin_shufflevector(t0, t2, INTERLEAVE_HI);
+        s2 += (floats8)__builtin_shufflevector(t1, t3, INTERLEAVE_LO);
+        s3 += (floats8)__builtin_shufflevector(t1, t3, INTERLEAVE_HI);
+    }
+    const floats8 sums[4] = { s0, s1, s2, s3 };
+    for (size_t k = 0; k < 4; k++)
+        for (size_t e = 0; e < 8; e++)
+            a[e / 4 * 16 + k * 4 + e % 4] += sums[k][e];
+}
+
+/* The same for the one value at p, its bytes put together one by one. */
+static float sum_planes_one(const unsigned char *p, size_t plane, size_t stride,
+                            int64_t frames)
+{
+    float s = 0.0f;
+    for (int64_t f = 0; f < frames; f++, p += stride) {
+        uint32_t bits = (uint32_t)p[0] | (uint32_t)p[plane] << 8 |
+                        (uint32_t)p[2 * plane] << 16 | (uint32_t)p[3 * plane] << 24;
+        float v;
+        memcpy(&v, &bits, sizeof v);
+        s += v;
+    }
+    return s;
+}
+
+/* block_sum_integers for a chunk given as byte planes: 32 values of a row at a time
+ * (8 byte interleaves per frame where 16-value blocks put together in registers take
+ * 22), the rest one by one. */
+HOT_KERNEL static void fold_sum_integers_planes(const blz_accum *acc,
+                                                const blz_chunk_task *task)
+{
+    size_t C = (size_t)task->channels;
+    size_t row_values = (size_t)task->tw * C, n = (size_t)task->cols * C;
+    size_t stride = (size_t)task->step * (size_t)task->th * row_values;
+    const unsigned char *first = task->planes + (size_t)task->local_first * (size_t)task->th
+                                                    * row_values;
+    for (int32_t y = 0; y < task->rows; y++) {
+        size_t off = ((size_t)(task->y0 + y - acc->y0) * (size_t)acc->width
+                      + (size_t)task->x0) * C;
+        const unsigned char *row = first + (size_t)y * row_values;
+        double *a = acc->a + off;
+        size_t i = 0;
+        for (; i + WIDE <= n; i += WIDE)
+            sum_planes_wide(row + i, task->plane, stride, task->frame_count, a + i);
+        for (; i < n; i++)
+            a[i] += sum_planes_one(row + i, task->plane, stride, task->frame_count);
+        for (size_t j = 0; acc->c && j < n; j++)   /* NaN ignored: integers are numbers */
+            acc->c[off + j] += (double)task->frame_count;
+    }
+}
+
 /* Whether the op sums the chunk's raw values and the chunk's integer claim makes
  * float32 sums of its selected frames exact: n integers of magnitude at most L - 1
  * never sum beyond n (L - 1), and float32 holds every integer up to 2^24. */
@@ -698,8 +787,10 @@ void blz_accum_chunk(const blz_accum *acc, const blz_chunk_task *task,
     int kind = !refs ? REFS_NONE : refs->den ? REFS_DIV : refs->sub ? REFS_SUB : REFS_NONE;
     if (task->planes)
         kind += FROM_PLANES;
-    if (sums_in_float(acc, task, kind))
-        fold_sum_integers[kind](acc, task, refs);
+    if (sums_in_float(acc, task, kind) && task->planes)
+        fold_sum_integers_planes(acc, task);
+    else if (sums_in_float(acc, task, kind))
+        fold_sum_integers_REFS_NONE(acc, task, refs);
     else
         (acc->ignore_nan ? k->fold_ignore : k->fold)[kind](acc, task, refs);
 }
