@@ -445,6 +445,68 @@ START_TEST(test_integer_sums_exact)
 }
 END_TEST
 
+/* Variance of value i over frames start, start + step, ... by a plain two-pass loop in
+ * double (NaN left out when ignored; NaN when a NaN is kept or too few remain). */
+static double reference_var(const rf_stack *s, int64_t start, int64_t step, bool ignore,
+                            int ddof, size_t i)
+{
+    double sum, mean, m2 = 0.0, count = 0.0;
+    size_t n = rf_frame_values(s);
+    reference_sums(s, start, step, ignore, i, &sum, &mean);
+    for (int64_t t = start; t < s->frames; t += step) {
+        float v = s->values[(size_t)t * n + i];
+        if (!(ignore && isnan(v))) {
+            m2 += (v - mean) * (v - mean);
+            count += 1.0;
+        }
+    }
+    return count - ddof > 0 ? m2 / (count - ddof) : NAN;
+}
+
+/* std and var of integers far from 0 with a small spread (60000 + 0..3), where M2
+ * computed as a difference of large sums would lose its digits: in chunks claiming
+ * integers they come from exact sums, elsewhere (chunks with a NaN) from the shifted
+ * double fold; to 1e-10 of a two-pass loop (the suite's bound for std and var; M2 as
+ * a difference of the sums in double is off by about 1e-6 here), for every codec,
+ * policy and ddof. */
+START_TEST(test_integer_variance_far_from_zero)
+{
+    static const int codecs[] = { BLZ_CODEC_RAW, BLZ_CODEC_LZ4, BLZ_CODEC_SHUFFLE_LZ4 };
+    char *dir = tu_tmpdir();
+    char *path = tu_fmt("%s/stack.blz", dir);
+    rf_stack s = rf_stack_make(37, 23, 37, 1, 3, 0, 12);
+    size_t n = rf_frame_values(&s);
+    for (size_t i = 0; i < (size_t)s.frames * n; i++)
+        s.values[i] += 60000.0f;
+    s.values[20 * n + 100] = NAN;
+    double *got = malloc(n * sizeof *got);
+    for (size_t k = 0; k < 3; k++) {
+        ck_assert_int_eq(rf_write_cache(&s, path, 8, 8, 48, codecs[k]), BLZ_OK);
+        blz_cache *c = rf_open(path);
+        for (int step = 1; step <= 3; step += 2)
+            for (int ddof = 0; ddof < 2; ddof++)
+                for (int ignore = 0; ignore < 2; ignore++) {
+                    blz_reduce_options o = blz_reduce_defaults(BLZ_OP_VAR);
+                    o.frames = (blz_frame_range){ step - 1, -1, step };
+                    o.nan_policy = ignore ? BLZ_NAN_IGNORE : BLZ_NAN_PROPAGATE;
+                    o.ddof = ddof;
+                    ck_assert_msg(blz_reduce(c, &o, got) == BLZ_OK, "%s", blz_errmsg());
+                    for (size_t i = 0; i < n; i++) {
+                        double want = reference_var(&s, step - 1, step, ignore, ddof, i);
+                        ck_assert_msg(isnan(want) ? isnan(got[i])
+                                                  : fabs(got[i] - want) <= 1e-10 * want,
+                                      "codec %d, step %d, ddof %d, ignore %d: var %zu is "
+                                      "%.17g, the two-pass loop's %.17g", codecs[k], step,
+                                      ddof, ignore, i, got[i], want);
+                    }
+                }
+        blz_cache_close(c);
+    }
+    free(got);
+    rf_finish(NULL, &s, dir, path);
+}
+END_TEST
+
 /* Frames of 2^24 - 1, 4 and 0 at one pixel: the chunk claims integers below 2^24, too
  * large for float32 sums of its frames, and the exact sum 2^24 + 3 is no float32: it
  * must still come out exact. */
@@ -657,6 +719,7 @@ static Suite *reduce_suite(void)
     tcase_add_test(plain, test_codecs_fold_alike);
     tcase_add_test(plain, test_integer_sums_exact);
     tcase_add_test(plain, test_integer_claim_too_large_for_float);
+    tcase_add_test(plain, test_integer_variance_far_from_zero);
     tcase_add_test(plain, test_budget_too_small);
     tcase_add_test(plain, test_bad_ranges);
     tcase_add_test(plain, test_select_against_sort);

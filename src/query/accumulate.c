@@ -18,7 +18,8 @@
  * a chunk whose index entry claims small integers are made in float32, exactly, and
  * added once (block_sum_integers; from byte planes 32 values at a time,
  * fold_sum_integers_planes): the conversions to double were most of the fold's cost
- * on a freshly decoded lz4 chunk. std/var
+ * on a freshly decoded lz4 chunk. std and var take such a chunk's exact sum and sum of
+ * squares in one pass (block_chan_integers). Otherwise std/var
  * without NaN handling sum each chunk's deviations from a shift close to its mean and
  * their squares (one pass, two for a tile's first chunk) and merge the chunk into the
  * running state with Chan's formula; with NaN ignored each value has its own count,
@@ -202,7 +203,7 @@ block_sum_ignore(const block_ref *r, size_t n, int kind)
     }
 }
 
-/* A chunk whose integer claim keeps every partial sum within 2^24 (sums_in_float())
+/* A chunk whose integer claim keeps every partial sum within 2^24 (exact_in_float())
  * has its frames summed in float32, exactly, and added to the running sums once: one
  * float addition per value instead of a conversion and a double addition. The sums are
  * those of the double fold, bit for bit, where the running sums are integers too. */
@@ -270,6 +271,46 @@ block_chan(const block_ref *r, size_t n, int kind)
         r->a[i] += delta * weight;
         r->b[i] += (m2 < 0.0 ? 0.0 : m2) + delta * delta * cross;
     }
+}
+
+/* std/var of a chunk whose integer claim makes its sums exact (exact_in_float()): the
+ * sum s1 (float32) and the sum of squares s2 (double; each square is below 2^48) are
+ * integers, and n s2 - s1^2 is one below 2^48, so the chunk's M2 = (n s2 - s1^2) / n
+ * is exact but for its division (by a multiplication by 1 / n, as block_chan does), in
+ * one pass wherever the chunk is. Merged by Chan's formula
+ * as in block_chan, with a count per value when NaN is ignored (integers are all
+ * numbers, so each gains n). */
+static inline __attribute__((always_inline)) void
+block_chan_integers(const block_ref *r, size_t n, int kind)
+{
+    float staged[BLOCK], s1[BLOCK];
+    double s2[BLOCK];
+    for (size_t i = 0; i < n; i++) {
+        s1[i] = 0.0f;
+        s2[i] = 0.0;
+    }
+    for (int64_t f = 0; f < r->frames; f++) {
+        const float *x = block_values(r, f, n, kind, staged);
+#pragma omp simd
+        for (size_t i = 0; i < n; i++) {
+            double d = x[i];
+            s1[i] += x[i];
+            s2[i] += d * d;
+        }
+    }
+    double nb = (double)r->frames, inv_nb = 1.0 / nb, na[BLOCK], weight[BLOCK];
+    for (size_t i = 0; i < n; i++) {
+        na[i] = r->c ? r->c[i] : r->seen;
+        weight[i] = r->c ? nb / (na[i] + nb) : nb / (r->seen + nb);
+    }
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) {
+        double sum = s1[i], delta = sum * inv_nb - r->a[i];
+        r->a[i] += delta * weight[i];
+        r->b[i] += (nb * s2[i] - sum * sum) * inv_nb + delta * delta * na[i] * weight[i];
+    }
+    for (size_t i = 0; r->c && i < n; i++)
+        r->c[i] = na[i] + nb;
 }
 
 /* Where the sums of a value's deviations start when NaN is ignored: its running mean,
@@ -546,13 +587,13 @@ FOLDERS(sum) FOLDERS(sum_ignore) FOLDERS(chan) FOLDERS(chan_ignore)
 FOLDERS(min) FOLDERS(min_ignore) FOLDERS(max) FOLDERS(max_ignore)
 FOLDERS(argmin) FOLDERS(argmin_ignore) FOLDERS(argmax) FOLDERS(argmax_ignore)
 #undef FOLDERS
-/* The envelope and the float32 sums fold the raw samples only (the sums' byte planes:
- * fold_sum_integers_planes). */
+/* The envelope and the folds of integer chunks take the raw samples only (the sums'
+ * byte planes: fold_sum_integers_planes). */
 #define PLAIN_FOLDER(name) \
     FOLDER(name, REFS_NONE) FOLDER(name, NONE_FROM_PLANES) \
     static const fold_fn fold_##name[] = { fold_##name##_REFS_NONE, NULL, NULL, \
                                            fold_##name##_NONE_FROM_PLANES };
-PLAIN_FOLDER(envelope_nan) PLAIN_FOLDER(envelope_nonfinite)
+PLAIN_FOLDER(envelope_nan) PLAIN_FOLDER(envelope_nonfinite) PLAIN_FOLDER(chan_integers)
 FOLDER(sum_integers, REFS_NONE)
 #undef PLAIN_FOLDER
 #undef FOLDER
@@ -770,14 +811,28 @@ HOT_KERNEL static void fold_sum_integers_planes(const blz_accum *acc,
     }
 }
 
-/* Whether the op sums the chunk's raw values and the chunk's integer claim makes
- * float32 sums of its selected frames exact: n integers of magnitude at most L - 1
- * never sum beyond n (L - 1), and float32 holds every integer up to 2^24. */
-static bool sums_in_float(const blz_accum *acc, const blz_chunk_task *task, int kind)
+/* Whether the op sums the chunk's raw values (sum, mean, std, var) and the chunk's
+ * integer claim makes float32 sums of its selected frames exact: n integers of
+ * magnitude at most L - 1 never sum beyond n (L - 1), and float32 holds every integer
+ * up to 2^24. */
+static bool exact_in_float(const blz_accum *acc, const blz_chunk_task *task, int kind)
 {
-    return (acc->op == BLZ_OP_MEAN || acc->op == BLZ_OP_SUM) && kind % REFS_KINDS == REFS_NONE
-           && task->int_limit != 0
+    int op = acc->op;
+    return (op == BLZ_OP_MEAN || op == BLZ_OP_SUM || op == BLZ_OP_STD || op == BLZ_OP_VAR)
+           && kind % REFS_KINDS == REFS_NONE && task->int_limit != 0
            && (uint64_t)task->frame_count * (task->int_limit - 1) <= (uint64_t)1 << 24;
+}
+
+/* The fold of a chunk exact_in_float() accepts. */
+static void fold_integers(const blz_accum *acc, const blz_chunk_task *task,
+                          const blz_accum_refs *refs, int kind)
+{
+    if (acc->op == BLZ_OP_STD || acc->op == BLZ_OP_VAR)
+        fold_chan_integers[kind](acc, task, refs);
+    else if (task->planes)
+        fold_sum_integers_planes(acc, task);
+    else
+        fold_sum_integers_REFS_NONE(acc, task, refs);
 }
 
 void blz_accum_chunk(const blz_accum *acc, const blz_chunk_task *task,
@@ -787,10 +842,8 @@ void blz_accum_chunk(const blz_accum *acc, const blz_chunk_task *task,
     int kind = !refs ? REFS_NONE : refs->den ? REFS_DIV : refs->sub ? REFS_SUB : REFS_NONE;
     if (task->planes)
         kind += FROM_PLANES;
-    if (sums_in_float(acc, task, kind) && task->planes)
-        fold_sum_integers_planes(acc, task);
-    else if (sums_in_float(acc, task, kind))
-        fold_sum_integers_REFS_NONE(acc, task, refs);
+    if (exact_in_float(acc, task, kind))
+        fold_integers(acc, task, refs, kind);
     else
         (acc->ignore_nan ? k->fold_ignore : k->fold)[kind](acc, task, refs);
 }
