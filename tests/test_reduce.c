@@ -7,7 +7,10 @@
  * max, argmin, argmax, median and percentiles, to 1e-12 relative for mean and sum
  * (numpy sums pairwise), 1e-10 for std and var. Results must also be bitwise the same
  * for 1 and 2 threads and for a budget small enough to force strips, bands and
- * partial gather groups.
+ * partial gather groups. Integer stacks, whose chunks claim integers and take the
+ * float32 folds, are also checked bit for bit against plain loops (sum, mean) and far
+ * from zero (var), mixed with chunks that cannot claim (NaN) or whose claim is too
+ * large for float32 sums.
  */
 #include <check.h>
 #include <math.h>
