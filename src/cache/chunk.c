@@ -14,8 +14,8 @@
 
 #include "cache/codec.h"
 #include "cache/int_limit.h"
-#include "cache/shuffle.h"
 #include "cache/reader.h"
+#include "cache/shuffle.h"
 #include "core/checked.h"
 #include "core/error_internal.h"
 
