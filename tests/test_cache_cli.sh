@@ -30,6 +30,8 @@ grep -q "^geometry    50 x 40 pixels (width x height), 3 channels, float32$" "$d
 grep -q "^grid        3 time blocks x 3 tile rows x 4 tile columns = 36 chunks$" "$dir/out" \
     || fail "info grid"
 grep -q "^time span   0.04 s .. 0.4 s$" "$dir/out" || fail "info time span"
+grep -q "^integers    36 of 36 chunks hold integers only, of magnitude below 200$" "$dir/out" \
+    || fail "info integers: $(cat "$dir/out")"
 grep -qF 'metadata    odd "key" = back\\slash\nnew line\ttab, grüße' "$dir/out" \
     || fail "info metadata line: $(cat "$dir/out")"
 
@@ -43,6 +45,7 @@ assert d["grid"] == {"time_blocks": 3, "rows": 3, "columns": 4} and d["chunks"] 
 assert sum(d["codecs"].values()) == 36 and d["codecs"]["lz4"] == 0, d
 assert d["codecs"]["shuffle-lz4"] > 0 and d["compression_ratio"] > 1, d
 assert d["value_bytes"] == 36 * d["chunk"]["bytes"], d
+assert d["integer_chunks"] == 36 and d["int_limit"] == 200, d
 assert d["metadata"]['odd "key"'] == "back\\slash\nnew line\ttab, grüße", d["metadata"]
 assert d["first_source_frame"] == 100 and d["last_source_frame"] == 118, d
 assert abs(d["last_timestamp"] - 0.4) < 1e-12, d
