@@ -72,7 +72,7 @@ typedef struct blz_chunk_entry {
     int codec;             /* enum blz_codec */
     uint32_t int_limit;    /* 0, or every value of the chunk is an integer (-0 included) of
                               magnitude below int_limit: float32 then sums up to
-                              2^24 / (int_limit - 1) of them exactly (FORMAT.md 6) */
+                              2^24 / (int_limit - 1) of them exactly (FORMAT.md 6.1) */
 } blz_chunk_entry;
 
 typedef struct blz_cache blz_cache;

@@ -277,9 +277,8 @@ block_chan(const block_ref *r, size_t n, int kind)
  * sum s1 (float32) and the sum of squares s2 (double; each square is below 2^48) are
  * integers, and n s2 - s1^2 is one below 2^48, so the chunk's M2 = (n s2 - s1^2) / n
  * is exact but for its division (by a multiplication by 1 / n, as block_chan does), in
- * one pass wherever the chunk is. Merged by Chan's formula
- * as in block_chan, with a count per value when NaN is ignored (integers are all
- * numbers, so each gains n). */
+ * one pass wherever the chunk is. Merged by Chan's formula as in block_chan, with a
+ * count per value when NaN is ignored (integers are all numbers, so each gains n). */
 static inline __attribute__((always_inline)) void
 block_chan_integers(const block_ref *r, size_t n, int kind)
 {
@@ -301,7 +300,7 @@ block_chan_integers(const block_ref *r, size_t n, int kind)
     double nb = (double)r->frames, inv_nb = 1.0 / nb, na[BLOCK], weight[BLOCK];
     for (size_t i = 0; i < n; i++) {
         na[i] = r->c ? r->c[i] : r->seen;
-        weight[i] = r->c ? nb / (na[i] + nb) : nb / (r->seen + nb);
+        weight[i] = nb / (na[i] + nb);
     }
 #pragma omp simd
     for (size_t i = 0; i < n; i++) {
@@ -521,6 +520,13 @@ static void point_refs(block_ref *r, const blz_accum_refs *refs, size_t off)
     r->inv = refs->inv ? refs->inv + off : NULL;
 }
 
+/* Offset in the strip's state arrays of the first value of the chunk's row y. */
+static size_t state_offset(const blz_accum *acc, const blz_chunk_task *task, int32_t y)
+{
+    return ((size_t)(task->y0 + y - acc->y0) * (size_t)acc->width + (size_t)task->x0)
+           * (size_t)task->channels;
+}
+
 /* Every valid row of the chunk, BLOCK values at a time through fn (inlined per op;
  * full blocks with a constant count so that their loops unroll into registers). */
 static inline __attribute__((always_inline)) void
@@ -540,8 +546,7 @@ fold_chunk(const blz_accum *acc, const blz_chunk_task *task, const blz_accum_ref
     size_t first = (size_t)task->local_first * frame_values;   /* value offset */
     r.plane = task->plane;
     for (int32_t y = 0; y < task->rows; y++) {
-        size_t off = ((size_t)(task->y0 + y - acc->y0) * (size_t)acc->width
-                      + (size_t)task->x0) * C;
+        size_t off = state_offset(acc, task, y);
         size_t ref_off = ((size_t)(task->y0 + y) * (size_t)acc->width + (size_t)task->x0) * C;
         for (size_t i = 0; i < n; i += BLOCK) {
             r.a = acc->a ? acc->a + off + i : NULL;
@@ -797,8 +802,7 @@ HOT_KERNEL static void fold_sum_integers_planes(const blz_accum *acc,
     const unsigned char *first = task->planes + (size_t)task->local_first * (size_t)task->th
                                                     * row_values;
     for (int32_t y = 0; y < task->rows; y++) {
-        size_t off = ((size_t)(task->y0 + y - acc->y0) * (size_t)acc->width
-                      + (size_t)task->x0) * C;
+        size_t off = state_offset(acc, task, y);
         const unsigned char *row = first + (size_t)y * row_values;
         double *a = acc->a + off;
         size_t i = 0;
