@@ -67,6 +67,8 @@ typedef struct block_ref {
     double first_frame;    /* absolute index of the first one */
     double step;           /* selection step */
     double seen;           /* frames of the selection folded before this chunk */
+    double inv_frames;     /* 1 / frames */
+    double weight, cross;  /* Chan's merge: frames / (seen + frames), seen * that */
     const double *sub;     /* references of the block's first value (REFS_SUB, REFS_DIV) */
     const double *den, *inv;
 } block_ref;
@@ -254,23 +256,32 @@ static inline __attribute__((always_inline)) void
 block_chan(const block_ref *r, size_t n, int kind)
 {
     double shift[BLOCK], s1[BLOCK], s2[BLOCK];
-    double nb = (double)r->frames, inv_nb = 1.0 / nb;
     for (size_t i = 0; i < n; i++)
         shift[i] = r->seen > 0 ? r->a[i] : 0.0;
     shifted_sums(r, n, kind, shift, s1, s2);
     for (size_t i = 0; i < n; i++)
-        shift[i] += s1[i] * inv_nb;   /* the chunk's mean */
+        shift[i] += s1[i] * r->inv_frames;   /* the chunk's mean */
     if (r->seen == 0)
         shifted_sums(r, n, kind, shift, s1, s2);   /* about the chunk's own mean */
-    double na = r->seen, total = na + nb;
-    double weight = nb / total, cross = na * nb / total;
 #pragma omp simd
     for (size_t i = 0; i < n; i++) {
-        double m2 = s2[i] - s1[i] * s1[i] * inv_nb;
+        double m2 = s2[i] - s1[i] * s1[i] * r->inv_frames;
         double delta = shift[i] - r->a[i];
-        r->a[i] += delta * weight;
-        r->b[i] += (m2 < 0.0 ? 0.0 : m2) + delta * delta * cross;
+        r->a[i] += delta * r->weight;
+        r->b[i] += (m2 < 0.0 ? 0.0 : m2) + delta * delta * r->cross;
     }
+}
+
+/* Chan's merge of one value's exact chunk sums (block_chan_integers) into its running
+ * mean and M2, for na numbers folded before and nb in the chunk: weight = nb / (na +
+ * nb). */
+static inline __attribute__((always_inline)) void
+merge_integer_sums(const block_ref *r, size_t i, float s1, double s2, double na,
+                   double weight)
+{
+    double nb = (double)r->frames, sum = s1, delta = sum * r->inv_frames - r->a[i];
+    r->a[i] += delta * weight;
+    r->b[i] += (nb * s2 - sum * sum) * r->inv_frames + delta * delta * na * weight;
 }
 
 /* std/var of a chunk whose integer claim makes its sums exact (exact_in_float()): the
@@ -278,7 +289,10 @@ block_chan(const block_ref *r, size_t n, int kind)
  * integers, and n s2 - s1^2 is one below 2^48, so the chunk's M2 = (n s2 - s1^2) / n
  * is exact but for its division (by a multiplication by 1 / n, as block_chan does), in
  * one pass wherever the chunk is. Merged by Chan's formula as in block_chan, with a
- * count per value when NaN is ignored (integers are all numbers, so each gains n). */
+ * count per value when NaN is ignored (integers are all numbers, so each gains n).
+ * The two cases are separate loops: a select between r->c[i] and r->seen became masked
+ * loads from a null r->c, which these processors complete only through a microcode
+ * assist (a fifth of the fold's time, measured). */
 static inline __attribute__((always_inline)) void
 block_chan_integers(const block_ref *r, size_t n, int kind)
 {
@@ -297,19 +311,18 @@ block_chan_integers(const block_ref *r, size_t n, int kind)
             s2[i] += d * d;
         }
     }
-    double nb = (double)r->frames, inv_nb = 1.0 / nb, na[BLOCK], weight[BLOCK];
-    for (size_t i = 0; i < n; i++) {
-        na[i] = r->c ? r->c[i] : r->seen;
-        weight[i] = nb / (na[i] + nb);
-    }
+    if (r->c) {
 #pragma omp simd
-    for (size_t i = 0; i < n; i++) {
-        double sum = s1[i], delta = sum * inv_nb - r->a[i];
-        r->a[i] += delta * weight[i];
-        r->b[i] += (nb * s2[i] - sum * sum) * inv_nb + delta * delta * na[i] * weight[i];
+        for (size_t i = 0; i < n; i++) {
+            double na = r->c[i], nb = (double)r->frames, weight = nb / (na + nb);
+            merge_integer_sums(r, i, s1[i], s2[i], na, weight);
+            r->c[i] = na + nb;
+        }
+    } else {
+#pragma omp simd
+        for (size_t i = 0; i < n; i++)
+            merge_integer_sums(r, i, s1[i], s2[i], r->seen, r->weight);
     }
-    for (size_t i = 0; r->c && i < n; i++)
-        r->c[i] = na[i] + nb;
 }
 
 /* Where the sums of a value's deviations start when NaN is ignored: its running mean,
@@ -543,6 +556,9 @@ fold_chunk(const blz_accum *acc, const blz_chunk_task *task, const blz_accum_ref
         .step = (double)task->step,
         .seen = (double)blz_selection_position(acc->sel, task->first_frame),
     };
+    r.inv_frames = 1.0 / (double)r.frames;
+    r.weight = (double)r.frames / (r.seen + (double)r.frames);
+    r.cross = r.seen * (double)r.frames / (r.seen + (double)r.frames);
     size_t first = (size_t)task->local_first * frame_values;   /* value offset */
     r.plane = task->plane;
     for (int32_t y = 0; y < task->rows; y++) {
