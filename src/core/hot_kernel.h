@@ -26,7 +26,7 @@
 #ifdef BLZ_SANITIZED
 #define HOT_KERNEL
 #else
-#define HOT_KERNEL __attribute__((target_clones("avx512f", "arch=x86-64-v3", "default")))
+#define HOT_KERNEL __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #endif
 
 #endif
