@@ -1,9 +1,10 @@
 /*
  * hot_kernel.h - how the loops that touch every sample are compiled.
  *
- * A HOT_KERNEL function is compiled three times, for AVX-512, for x86-64-v3 (AVX2 with
- * fused multiply-add) and for the baseline, and the dynamic loader picks the best the
- * processor runs. The divide stage needs fused multiply-adds in vector registers
+ * A HOT_KERNEL function is compiled three times, for x86-64-v4 (AVX-512 with its byte
+ * and word instructions, which the byte-plane sums need to shuffle 64 bytes at once),
+ * for x86-64-v3 (AVX2 with fused multiply-add) and for the baseline, and the dynamic
+ * loader picks the best the processor runs. The divide stage needs fused multiply-adds in vector registers
  * (stages.h), which plain "avx2" does not enable; the baseline gets them through libm,
  * exact but slow. HOT_KERNEL functions are static, called through a plain function
  * where other files need them: clang resolves the clones only inside their own file.

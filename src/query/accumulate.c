@@ -16,7 +16,7 @@
  * are the same sequence of double additions as a frame-by-frame fold, independent of
  * the thread count; the lines a few blocks ahead in every frame are prefetched. Sums of
  * a chunk whose index entry claims small integers are made in float32, exactly, and
- * added once (block_sum_integers; from byte planes 32 values at a time,
+ * added once (block_sum_integers; from byte planes 64 values at a time,
  * fold_sum_integers_planes): the conversions to double were most of the fold's cost
  * on a freshly decoded lz4 chunk. std and var take such a chunk's exact sum and sum of
  * squares in one pass (block_chan_integers). Otherwise std/var
@@ -29,8 +29,8 @@
  * of every folder per kind of references), so a pipeline's reduction reads the cache
  * once. A shuffle-lz4 chunk may come as the byte planes LZ4 leaves; a block then puts
  * its values together in registers as it reads them (another variant of every
- * folder). The folds are compiled for AVX-512, AVX2 and the baseline, chosen at load
- * time.
+ * folder). The folds are compiled for x86-64-v4 (AVX-512), v3 (AVX2) and the
+ * baseline, chosen at load time.
  */
 #include "query/accumulate.h"
 
