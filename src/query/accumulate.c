@@ -292,7 +292,7 @@ merge_integer_sums(const block_ref *r, size_t i, float s1, double s2, double na,
  * count per value when NaN is ignored (integers are all numbers, so each gains n).
  * The two cases are separate loops: a select between r->c[i] and r->seen became masked
  * loads from a null r->c, which these processors complete only through a microcode
- * assist (a fifth of the fold's time, measured). */
+ * assist (12 % of the fold's perf samples sat on the two loads). */
 static inline __attribute__((always_inline)) void
 block_chan_integers(const block_ref *r, size_t n, int kind)
 {
