@@ -6,6 +6,9 @@ QUERY_TEST_LIBS = tests/libreducefixture.la $(TEST_LIBS)
 check_PROGRAMS += tests/test_reduce
 TESTS += tests/test_reduce
 tests_test_reduce_LDADD = $(QUERY_TEST_LIBS)
+check_PROGRAMS += tests/test_plane_sums
+TESTS += tests/test_plane_sums
+tests_test_plane_sums_LDADD = $(TEST_LIBS)
 
 check_PROGRAMS += tests/test_outputs
 TESTS += tests/test_outputs

@@ -407,8 +407,9 @@ static void reference_sums(const rf_stack *s, int64_t start, int64_t step, bool 
 /* Sums of integers are exact, so blitz must give the plain loop's bits, whichever way
  * each chunk is summed: in float32 when its index entry claims integers small enough
  * (all but the chunks with a NaN here), in double otherwise, from floats and from byte
- * planes (rows of 37 values: 32 at once, then 5 one by one), with NaN propagated and
- * ignored, for all frames and every third. */
+ * planes (rows of 80 and 20 values: a whole step of the widest width and a rest; every
+ * width is checked on its own in test_plane_sums.c), with NaN propagated and ignored,
+ * for all frames and every third. */
 START_TEST(test_integer_sums_exact)
 {
     static const int codecs[] = { BLZ_CODEC_RAW, BLZ_CODEC_LZ4, BLZ_CODEC_SHUFFLE_LZ4 };
@@ -420,7 +421,6 @@ START_TEST(test_integer_sums_exact)
     s.values[33 * n + 700] = NAN;
     double *got = malloc(n * sizeof *got);
     for (size_t k = 0; k < 3; k++) {
-        /* rows of 80 and 20 values: byte planes summed 64 at a time, and the rest */
         ck_assert_int_eq(rf_write_cache(&s, path, 8, 8, 80, codecs[k]), BLZ_OK);
         blz_cache *c = rf_open(path);
         for (int step = 1; step <= 3; step += 2)

@@ -16,8 +16,8 @@
  * are the same sequence of double additions as a frame-by-frame fold, independent of
  * the thread count; the lines a few blocks ahead in every frame are prefetched. Sums of
  * a chunk whose index entry claims small integers are made in float32, exactly, and
- * added once (block_sum_integers; from byte planes 64 values at a time,
- * fold_sum_integers_planes): the conversions to double were most of the fold's cost
+ * added once (block_sum_integers; from byte planes, fold_sum_integers_planes and
+ * plane_sums.c): the conversions to double were most of the fold's cost
  * on a freshly decoded lz4 chunk. std and var take such a chunk's exact sum and sum of
  * squares in one pass (block_chan_integers). Otherwise std/var
  * without NaN handling sum each chunk's deviations from a shift close to its mean and
@@ -43,6 +43,7 @@
 #include "core/error_internal.h"
 #include "core/hot_kernel.h"
 #include "core/nan_mask.h"
+#include "query/plane_sums.h"
 #include "query/stages.h"
 
 /* Values of a row folded at once: 16 doubles are 2 AVX-512, 4 AVX2 or 8 SSE2
@@ -90,7 +91,7 @@ static inline __attribute__((always_inline)) const float *
 frame_values(const block_ref *r, int64_t f)
 {
     const float *x = r->x + (size_t)f * r->stride;
-    __builtin_prefetch(x + PREFETCH_BLOCKS * BLOCK);
+    blz_prefetch(x, PREFETCH_BLOCKS * BLOCK * sizeof *x);
     return x;
 }
 
@@ -134,7 +135,7 @@ planes_values(const block_ref *r, int64_t f, size_t n, float *staged)
     const unsigned char *p = r->p + (size_t)f * r->stride;
     size_t k = r->plane;
     for (size_t plane = 0; plane < 4; plane++)
-        __builtin_prefetch(p + PREFETCH_FRAMES * r->stride + plane * k);
+        blz_prefetch(p + plane * k, PREFETCH_FRAMES * r->stride);
     if (n == BLOCK) {
         blz_byte_block b = blz_unshuffle_block(p, k);
         words8 lo = __builtin_shufflevector((words4)b.r0, (words4)b.r1, 0, 1, 2, 3, 4, 5, 6, 7);
@@ -746,86 +747,8 @@ void blz_accum_reset(blz_accum *acc, int32_t y0, int32_t rows)
     fill(acc->c, n, 0.0);
 }
 
-/* Byte planes to float32 sums, 64 values of a row at a time: the two rounds of
- * interleaves of blz_unshuffle_block (shuffle.h) on the four 16-byte lanes of 64-byte
- * vectors at once (one instruction each where AVX-512 has byte shuffles, two or four
- * elsewhere). Lane l of sum k holds values 16l+4k..16l+4k+3; the order is put right
- * once, after the chunk's last frame. */
-typedef unsigned char bytes64 __attribute__((vector_size(64)));
-typedef float floats8 __attribute__((vector_size(32)));
-typedef float floats16 __attribute__((vector_size(64)));
-typedef double doubles8 __attribute__((vector_size(64)));
-enum { WIDE = 64 };
-#define PAIR(i) (i), 64 + (i)
-#define HALF_LANE(b) PAIR(b), PAIR((b) + 1), PAIR((b) + 2), PAIR((b) + 3), PAIR((b) + 4), \
-    PAIR((b) + 5), PAIR((b) + 6), PAIR((b) + 7)
-#define INTERLEAVE_LO HALF_LANE(0), HALF_LANE(16), HALF_LANE(32), HALF_LANE(48)
-#define INTERLEAVE_HI HALF_LANE(8), HALF_LANE(24), HALF_LANE(40), HALF_LANE(56)
-
-/* Sums over frames frames of 64 values of a row (first: their bytes in plane 0 of the
- * first frame; the next frame's stride bytes on), added to a[0..63] in order. */
-static inline __attribute__((always_inline)) void
-sum_planes_wide(const unsigned char *first, size_t plane, size_t stride, int64_t frames,
-                double *a)
-{
-    floats16 s0 = { 0 }, s1 = { 0 }, s2 = { 0 }, s3 = { 0 };
-    for (int64_t f = 0; f < frames; f++) {
-        const unsigned char *p = first + (size_t)f * stride;
-        for (size_t k = 0; k < 4; k++)
-            __builtin_prefetch(p + PREFETCH_FRAMES * stride + k * plane);
-        bytes64 p0, p1, p2, p3;
-        memcpy(&p0, p, sizeof p0);
-        memcpy(&p1, p + plane, sizeof p1);
-        memcpy(&p2, p + 2 * plane, sizeof p2);
-        memcpy(&p3, p + 3 * plane, sizeof p3);
-        bytes64 t0 = __builtin_shufflevector(p0, p2, INTERLEAVE_LO);
-        bytes64 t1 = __builtin_shufflevector(p0, p2, INTERLEAVE_HI);
-        bytes64 t2 = __builtin_shufflevector(p1, p3, INTERLEAVE_LO);
-        bytes64 t3 = __builtin_shufflevector(p1, p3, INTERLEAVE_HI);
-        s0 += (floats16)__builtin_shufflevector(t0, t2, INTERLEAVE_LO);
-        s1 += (floats16)__builtin_shufflevector(t0, t2, INTERLEAVE_HI);
-        s2 += (floats16)__builtin_shufflevector(t1, t3, INTERLEAVE_LO);
-        s3 += (floats16)__builtin_shufflevector(t1, t3, INTERLEAVE_HI);
-    }
-    const floats16 sums[4] = { s0, s1, s2, s3 };
-    for (size_t m = 0; m < WIDE / 8; m++) {   /* values 8m..8m+7: lane m/2 of two sums */
-        const floats16 lo = sums[m % 2 * 2], hi = sums[m % 2 * 2 + 1];
-        size_t l = m / 2 * 4;
-        floats8 part = { lo[l], lo[l + 1], lo[l + 2], lo[l + 3],
-                         hi[l], hi[l + 1], hi[l + 2], hi[l + 3] };
-        doubles8 total;
-        memcpy(&total, a + 8 * m, sizeof total);
-        total += __builtin_convertvector(part, doubles8);
-        memcpy(a + 8 * m, &total, sizeof total);
-    }
-}
-
-/* The same for the last n < 64 values of a row: their bytes copied, TAIL_FRAMES frames
- * at a time, into rows of 64 zero-padded ones, summed as above. The batches' float32
- * sums are exact like the chunk's, so their double total is too. */
-static inline __attribute__((always_inline)) void
-sum_planes_tail(const unsigned char *first, size_t plane, size_t stride, int64_t frames,
-                size_t n, double *a)
-{
-    enum { TAIL_FRAMES = 16 };
-    unsigned char staged[TAIL_FRAMES][4][WIDE] = { { { 0 } } };
-    double sums[WIDE] = { 0 };
-    for (int64_t f0 = 0; f0 < frames; f0 += TAIL_FRAMES) {
-        int64_t batch = frames - f0 < TAIL_FRAMES ? frames - f0 : TAIL_FRAMES;
-        for (int64_t f = 0; f < batch; f++)
-            for (size_t k = 0; k < 4; k++)
-                memcpy(staged[f][k], first + (size_t)(f0 + f) * stride + k * plane, n);
-        sum_planes_wide(&staged[0][0][0], WIDE, 4 * WIDE, batch, sums);
-    }
-    for (size_t i = 0; i < n; i++)
-        a[i] += sums[i];
-}
-
-/* block_sum_integers for a chunk given as byte planes: 64 values of a row at a time
- * (8 byte interleaves per frame where 16-value blocks put together in registers take
- * 22 per 16), the rest through a staged copy. */
-HOT_KERNEL static void fold_sum_integers_planes(const blz_accum *acc,
-                                                const blz_chunk_task *task)
+/* block_sum_integers for a chunk given as byte planes, row by row (plane_sums.h). */
+static void fold_sum_integers_planes(const blz_accum *acc, const blz_chunk_task *task)
 {
     size_t C = (size_t)task->channels;
     size_t row_values = (size_t)task->tw * C, n = (size_t)task->cols * C;
@@ -834,13 +757,8 @@ HOT_KERNEL static void fold_sum_integers_planes(const blz_accum *acc,
                                                     * row_values;
     for (int32_t y = 0; y < task->rows; y++) {
         size_t off = state_offset(acc, task, y);
-        const unsigned char *row = first + (size_t)y * row_values;
-        double *a = acc->a + off;
-        size_t i = 0;
-        for (; i + WIDE <= n; i += WIDE)
-            sum_planes_wide(row + i, task->plane, stride, task->frame_count, a + i);
-        if (i < n)
-            sum_planes_tail(row + i, task->plane, stride, task->frame_count, n - i, a + i);
+        blz_plane_sums_row(first + (size_t)y * row_values, task->plane, stride,
+                           task->frame_count, n, acc->a + off);
         for (size_t j = 0; acc->c && j < n; j++)   /* NaN ignored: integers are numbers */
             acc->c[off + j] += (double)task->frame_count;
     }

@@ -1,10 +1,12 @@
 # src/query/local.mk: temporal reductions, statistics and the page-budget scheduler.
 libblitz_core_la_SOURCES += src/query/frames.c src/query/select.c src/query/scheduler.c \
 	src/query/accumulate.c src/query/reduce.c src/query/stats.c src/query/stats_cache.c \
-	src/query/transpose.c src/query/select_vector.c src/query/workers.c
+	src/query/transpose.c src/query/select_vector.c src/query/workers.c \
+	src/query/plane_sums.c
 noinst_HEADERS += src/query/frames.h src/query/select.h src/query/scheduler.h \
 	src/query/accumulate.h src/query/stats.h src/query/transpose.h \
-	src/query/select_vector.h src/query/workers.h
+	src/query/select_vector.h src/query/workers.h src/query/plane_sums.h \
+	src/query/plane_sums_template.h
 libblitz_core_la_SOURCES += src/query/sliding.c src/query/reference.c src/query/stages.c \
 	src/query/series.c src/query/pipeline.c src/query/pipeline_plan.c
 noinst_HEADERS += src/query/sliding.h src/query/reference.h src/query/stages.h \
