@@ -74,11 +74,13 @@ END_TEST
 
 START_TEST(widths_are_known)
 {
-    unsigned char byte = 0;
+    const unsigned char planes[4] = { 0, 0, 0x80, 0x3f };   /* one value, 1.0f */
     double a = 0.0;
-    ck_assert(blz_plane_sums_row_at(16, &byte, 1, 4, 1, 1, &a));   /* the baseline: always */
-    ck_assert(!blz_plane_sums_row_at(8, &byte, 1, 4, 1, 1, &a));
-    ck_assert(!blz_plane_sums_row_at(128, &byte, 1, 4, 1, 1, &a));
+    ck_assert(blz_plane_sums_row_at(16, planes, 1, 4, 1, 1, &a));   /* the baseline: always */
+    ck_assert(a == 1.0);
+    ck_assert(!blz_plane_sums_row_at(8, planes, 1, 4, 1, 1, &a));
+    ck_assert(!blz_plane_sums_row_at(128, planes, 1, 4, 1, 1, &a));
+    ck_assert(a == 1.0);
 }
 END_TEST
 
