@@ -5,8 +5,9 @@
  * word, doubleword and 256-bit forms), for x86-64-v3 (AVX2 with fused multiply-add) and
  * for the baseline, and the dynamic loader picks the best the processor runs. The
  * divide stage needs fused multiply-adds in vector registers (stages.h), which plain
- * "avx2" does not enable; the baseline gets them through libm, exact but slow. HOT_KERNEL functions are static, called through a plain function
- * where other files need them: clang resolves the clones only inside their own file.
+ * "avx2" does not enable; the baseline gets them through libm, exact but slow.
+ * HOT_KERNEL functions are static, called through a plain function where other files
+ * need them: clang resolves the clones only inside their own file.
  */
 #ifndef BLITZ_CORE_HOT_KERNEL_H
 #define BLITZ_CORE_HOT_KERNEL_H

@@ -51,8 +51,8 @@
 enum { BLOCK = 16 };
 
 /* Blocks ahead whose values are prefetched (4 = 256 bytes, best of 4, 8, 16); from
- * byte planes, frames ahead whose bytes are (best of 1, 2, 4). */
-enum { PREFETCH_BLOCKS = 4, PREFETCH_FRAMES = 2 };
+ * byte planes, BLZ_PLANE_PREFETCH_FRAMES frames ahead (plane_sums.h). */
+enum { PREFETCH_BLOCKS = 4 };
 
 
 /* One block of a chunk row: where its state lives and where its values are. */
@@ -135,7 +135,7 @@ planes_values(const block_ref *r, int64_t f, size_t n, float *staged)
     const unsigned char *p = r->p + (size_t)f * r->stride;
     size_t k = r->plane;
     for (size_t plane = 0; plane < 4; plane++)
-        blz_prefetch(p + plane * k, PREFETCH_FRAMES * r->stride);
+        blz_prefetch(p + plane * k, BLZ_PLANE_PREFETCH_FRAMES * r->stride);
     if (n == BLOCK) {
         blz_byte_block b = blz_unshuffle_block(p, k);
         words8 lo = __builtin_shufflevector((words4)b.r0, (words4)b.r1, 0, 1, 2, 3, 4, 5, 6, 7);

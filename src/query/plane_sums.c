@@ -17,9 +17,6 @@
 
 #include "core/hot_kernel.h"
 
-/* Frames ahead whose bytes are prefetched in every plane (best of 1, 2 and 4). */
-enum { PREFETCH_FRAMES = 2 };
-
 /* Frames copied at once for a row's last values (plane_sums_template.h). */
 enum { TAIL_FRAMES = 16 };
 

@@ -10,6 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Frames ahead whose bytes are prefetched in every plane, by every reader of byte
+ * planes (best of 1, 2 and 4: a chunk's planes share an L1 set, frames apart). */
+enum { BLZ_PLANE_PREFETCH_FRAMES = 2 };
+
 /* Adds to a[0..n-1] the float32 sums over `frames` frames of n consecutive values of a
  * row, read from byte planes: byte k of the row's first value in the first frame is at
  * first[k * plane], and each next frame is stride bytes further. The float32 sums are

@@ -79,7 +79,8 @@ PW(plane_sums_row)(const unsigned char *first, size_t plane, size_t stride,
 {
     size_t i = 0;
     for (; i + PLANE_WIDTH <= n; i += PLANE_WIDTH)
-        PW(sum_planes)(first + i, plane, stride, frames, PREFETCH_FRAMES, a + i);
+        PW(sum_planes)(first + i, plane, stride, frames, BLZ_PLANE_PREFETCH_FRAMES,
+                       a + i);
     if (i < n)
         PW(sum_planes_tail)(first + i, plane, stride, frames, n - i, a + i);
 }
